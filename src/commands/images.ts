@@ -1,0 +1,35 @@
+import { ensureDocker } from '../host/docker.ts';
+import { ensureImages, IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
+import { LabError } from '../util/errors.ts';
+import { info, task } from '../ui/progress.ts';
+import type { Command } from './types.ts';
+
+export const images: Command = {
+  summary: 'pull or build every lab image (content-tagged: unchanged images are never rebuilt)',
+  usage: `lab images [--source auto|pull|build] [--only name,name] [--force]
+
+  --source  auto (default): pull where a registry resolves, else build; pull: only pull; build: only build
+  --only    comma-separated image names (their parents come along)
+  --force   rebuild even if the content-tagged image exists`,
+  options: {
+    source: { type: 'string', default: 'auto' },
+    only: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  },
+  async run(v) {
+    const source = v.source as ImageSource;
+    if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
+    await task('Docker engine', async (t) => {
+      const e = await ensureDocker((s) => t.step(s));
+      t.detail(e.version);
+    });
+    const started = Date.now();
+    const only = typeof v.only === 'string' ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const outcomes = await ensureImages({ source, only, force: v.force === true });
+    const cached = outcomes.filter((o) => o.how === 'cached');
+    info(
+      `✔ Images: ${outcomes.map((o) => o.ref).join(', ')}` +
+        ` (${cached.length}/${outcomes.length} cached, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
+  },
+};

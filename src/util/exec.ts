@@ -1,0 +1,108 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { LabError } from './errors.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Append stdout and stderr to this file as well (full logs live in files, the terminal gets a summary). */
+  logFile?: string;
+  /** Called for every complete output line, stdout and stderr alike. */
+  onLine?: (line: string) => void;
+  timeoutMs?: number;
+  /** Do not throw on a non-zero exit; the caller inspects `code`. */
+  allowFailure?: boolean;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Quote one argument so the printed command can be pasted into a shell as is. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+export function commandLine(cmd: string, args: readonly string[]): string {
+  return [cmd, ...args].map(shellQuote).join(' ');
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs an external command. A failure throws a LabError carrying the exact command line, ready to paste,
+ * and the last lines of its output: the two things a user needs to debug it without rerunning us.
+ */
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] };
+    const child = spawn(cmd, args, spawnOpts);
+    let log: WriteStream | undefined;
+    if (opts.logFile) {
+      log = createWriteStream(opts.logFile, { flags: 'a' });
+      log.write(`\n$ ${commandLine(cmd, args)}\n`);
+    }
+    let stdout = '';
+    let stderr = '';
+    const partial = { out: '', err: '' };
+    const feed = (which: 'out' | 'err', chunk: Buffer) => {
+      const text = chunk.toString();
+      if (which === 'out') stdout += text;
+      else stderr += text;
+      log?.write(text);
+      if (!opts.onLine) return;
+      const lines = (partial[which] + text).split('\n');
+      partial[which] = lines.pop() ?? '';
+      for (const line of lines) opts.onLine(line);
+    };
+    child.stdout?.on('data', (c: Buffer) => feed('out', c));
+    child.stderr?.on('data', (c: Buffer) => feed('err', c));
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      log?.end();
+      const hint = err.code === 'ENOENT' ? `install ${cmd} or put it on PATH` : undefined;
+      reject(new LabError(`could not start \`${commandLine(cmd, args)}\`: ${err.message}`, hint));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (opts.onLine) for (const rest of [partial.out, partial.err]) if (rest) opts.onLine(rest);
+      log?.end();
+      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
+      if (result.code !== 0 && !opts.allowFailure) {
+        const output = tail(stderr || stdout, 15);
+        reject(
+          new LabError(
+            `command failed (exit ${code ?? signal}): ${commandLine(cmd, args)}`,
+            undefined,
+            output ? `last lines of its output:\n${output}` : undefined,
+          ),
+        );
+        return;
+      }
+      resolve(result);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+/** Runs a command and returns trimmed stdout. */
+export async function capture(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  return (await run(cmd, args, opts)).stdout.trim();
+}
+
+/** True when the command exits 0; never throws for a failing command. */
+export async function succeeds(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<boolean> {
+  try {
+    return (await run(cmd, args, { ...opts, allowFailure: true })).code === 0;
+  } catch {
+    return false;
+  }
+}

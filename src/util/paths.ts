@@ -1,0 +1,20 @@
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+
+/** The repository root, found from this file so the CLI works from any working directory. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Per-user state of the lab: journal, credentials, logs. Overridable so tests can isolate themselves. */
+export const stateDir = process.env.LAB_STATE_DIR ?? join(repoRoot, '.lab');
+/** Downloads and build caches that should survive `lab down`. */
+export const cacheDir = process.env.LAB_CACHE ?? join(homedir(), '.cache', 'outage-lab');
+export const runsDir = process.env.LAB_RUNS_DIR ?? join(repoRoot, 'runs');
+
+export function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+export const logsDir = () => ensureDir(join(stateDir, 'logs'));
