@@ -70,3 +70,17 @@ export function formatDuration(ms: number): string {
   if (m > 0) return `${sign}${m}m${pad(sec)}s`;
   return `${sign}${sec}s`;
 }
+
+/**
+ * Exact form Go's time.ParseDuration accepts ("72h", "1m30s", "250ms"), for kubelet, controller-manager
+ * and Consul flags. Unlike `formatDuration` it never rounds, and never uses days (Go has none).
+ */
+export function formatGoDuration(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0) throw new DurationError(`cannot express ${ms} ms as a Go duration`);
+  if (ms === 0) return '0s';
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1_000);
+  const rest = ms % 1_000;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}${rest ? `${rest}ms` : ''}`;
+}

@@ -42,12 +42,15 @@ export function localTime(date: Date | number | string, opts: LocalTimeOptions =
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23',
-    timeZoneName: 'short',
   }).formatToParts(d);
   const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
   const ms = opts.ms ? `.${String(d.getUTCMilliseconds()).padStart(3, '0')}` : '';
   const offset = formatOffset(zoneOffsetMinutes(d, timeZone));
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}${ms} ${get('timeZoneName')} (${offset})`;
+  // en-US knows the common abbreviations (CST, PDT); other zones come out as "GMT+1", hence the offset.
+  const zoneName =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')
+      ?.value ?? timeZone;
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}${ms} ${zoneName} (${offset})`;
 }
 
 /** Minutes east of UTC for `timeZone` at instant `date`. */

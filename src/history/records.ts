@@ -1,0 +1,270 @@
+// The history is Jepsen-like: one append-only stream holding everything that happened (faults with
+// invoke/ok/fail/info, observations of nodes, pods, Consul, Vault, Kafka, and the recorder's own
+// blind spots). Analysis is a pure function of it, so every fact a report states must be a record here.
+//
+// To add a record type: add an interface extending `Base` with a literal `type`, add it to
+// `RecordByType`, and nothing else needs to change (the union and `HistoryRecord` derive from it).
+
+/** Fields every record carries once written. `ts` and `seq` are filled by the writer. */
+export interface Base {
+  /** ISO-8601 UTC with milliseconds, of the observation (not of the write, when the two differ). */
+  ts: string;
+  /** The writer's monotonic counter; breaks ties and shows write order when clocks disagree. */
+  seq: number;
+  /** Which watcher / sampler / controller part produced the record, e.g. 'watch/pods', 'sampler/cpu'. */
+  source: string;
+}
+
+export type PhaseName = 'baseline' | 'cut' | 'hold' | 'restore' | 'flood' | 'observe' | 'remedy';
+
+export interface PhaseRecord extends Base {
+  type: 'phase';
+  name: PhaseName | (string & {});
+  edge: 'start' | 'end';
+  /** Index in the scenario's phase list; the same name may appear twice. */
+  index?: number;
+  plannedMs?: number;
+}
+
+/** Fault names the lab knows; open-ended so a new fault does not need this file first. */
+export type FaultName = 'kafka-cut' | 'kafka-flap' | 'gossip-encryption' | (string & {});
+
+/** Jepsen's op kinds: invoke before, then ok (done), fail (definitely not done) or info (unknown). */
+export type OpKind = 'invoke' | 'ok' | 'fail' | 'info';
+
+export interface FaultRecord extends Base {
+  type: 'fault';
+  f: FaultName;
+  kind: OpKind;
+  /** 'inject' | 'heal' | 'flap-up' | 'flap-down' ...: which operation of the fault this is. */
+  op?: string;
+  /** The journal entry id, so history and journal can be joined. */
+  journalId?: string;
+  details?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown' | (string & {});
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+  timeAdded?: string;
+}
+
+export interface NodeRecord extends Base {
+  type: 'node';
+  name: string;
+  ready: true | false | 'unknown';
+  event?: 'added' | 'modified' | 'deleted';
+  conditions: NodeCondition[];
+  taints: Taint[];
+  unschedulable: boolean;
+  /** Cluster index when the scenario runs split clusters. */
+  cluster?: number;
+}
+
+export interface PodRecord extends Base {
+  type: 'pod';
+  ns: string;
+  name: string;
+  uid: string;
+  node?: string;
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown' | (string & {});
+  event: 'added' | 'modified' | 'deleted';
+  reason?: string;
+  ownerUid?: string;
+  ownerName?: string;
+  ownerKind?: string;
+  deletionTimestamp?: string;
+  evicted?: boolean;
+  startedAt?: string;
+  restarts?: number;
+  ready?: boolean;
+  /** uid of the pod this one replaced (same owner, created after that one was deleted/evicted): the lineage. */
+  replaces?: string;
+  cluster?: number;
+}
+
+export interface K8sEventRecord extends Base {
+  type: 'k8s-event';
+  involved: { kind: string; ns?: string; name: string; uid?: string };
+  reason: string;
+  message: string;
+  count?: number;
+  eventType?: 'Normal' | 'Warning' | (string & {});
+  /** The event's own source (reporting component and host, e.g. 'kubelet/kind-worker2'); named apart from
+   *  `source`, which is always the lab part that recorded it. */
+  reporter?: string;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  cluster?: number;
+}
+
+export type CpuScope = 'node' | 'runtime' | 'kubelet' | 'shims' | 'pods' | 'pod' | 'container';
+
+export interface CpuRecord extends Base {
+  type: 'cpu';
+  scope: CpuScope;
+  node: string;
+  /** Pod uid / container id / process name when the scope is narrower than the node. */
+  id?: string;
+  /** Average cores used over the sample window. */
+  cores: number;
+  memBytes?: number;
+  windowMs?: number;
+}
+
+export type MemberState = 'alive' | 'leaving' | 'left' | 'failed' | 'suspect';
+
+export interface ConsulMembersRecord extends Base {
+  type: 'consul-members';
+  counts: Record<MemberState, number>;
+  total: number;
+  /** The agent (server name or pod) whose view this is; gossip views differ between members. */
+  observer: string;
+}
+
+export interface LatencyBase extends Base {
+  op: string;
+  /** Present on success. */
+  ms?: number;
+  /** Present on failure; a failed probe is data, not a gap. */
+  error?: string;
+  target?: string;
+}
+
+export interface ConsulLatencyRecord extends LatencyBase {
+  type: 'consul-latency';
+}
+
+export interface VaultLatencyRecord extends LatencyBase {
+  type: 'vault-latency';
+}
+
+export interface VaultHealthRecord extends Base {
+  type: 'vault-health';
+  initialized: boolean | null;
+  sealed: boolean | null;
+  standby: boolean | null;
+  ms: number;
+  error?: string;
+  target?: string;
+}
+
+export interface KafkaRecord extends Base {
+  type: 'kafka';
+  topic: string;
+  produceMs?: number;
+  error?: string;
+  /** Messages received per app since the previous record. */
+  received?: Record<string, number>;
+  /** Consumer lag (messages) at sample time. */
+  backlog?: number;
+}
+
+export interface ShipperRecord extends Base {
+  type: 'shipper';
+  pod: string;
+  node?: string;
+  /** The shipper's own counters as it reports them (bufferedLines, bufferedBytes, sent, dropped, retries...). */
+  counters: Record<string, number>;
+}
+
+export type GapReason =
+  | 'watch-410-relist'
+  | 'watch-error'
+  | 'sampler-error'
+  | 'no-events-heartbeat'
+  | 'recorder-restart'
+  | (string & {});
+
+/** The recorder admits its own blind spots; `source` is the part that was blind. */
+export interface GapRecord extends Base {
+  type: 'gap';
+  from: string;
+  /** Absent while the gap is still open. */
+  to?: string;
+  reason: GapReason;
+  error?: string;
+}
+
+export interface NoteRecord extends Base {
+  type: 'note';
+  text: string;
+  level?: 'info' | 'warn' | 'error';
+}
+
+export interface MetaRecord extends Base {
+  type: 'meta';
+  runId?: string;
+  /** Versions of the lab and every component (node image, kafka, consul, vault, apps image...). */
+  versions: Record<string, string>;
+  scenarioHash?: string;
+  scenarioName?: string;
+  variants?: string[];
+  details?: Record<string, unknown>;
+}
+
+export interface RecordByType {
+  phase: PhaseRecord;
+  fault: FaultRecord;
+  node: NodeRecord;
+  pod: PodRecord;
+  'k8s-event': K8sEventRecord;
+  cpu: CpuRecord;
+  'consul-members': ConsulMembersRecord;
+  'consul-latency': ConsulLatencyRecord;
+  'vault-latency': VaultLatencyRecord;
+  'vault-health': VaultHealthRecord;
+  kafka: KafkaRecord;
+  shipper: ShipperRecord;
+  gap: GapRecord;
+  note: NoteRecord;
+  meta: MetaRecord;
+}
+
+export type RecordType = keyof RecordByType;
+export type HistoryRecord = RecordByType[RecordType];
+
+/** What callers hand the writer: `ts` optional (writer stamps now), `seq` always the writer's. */
+type Input<R> = R extends Base ? Omit<R, 'ts' | 'seq'> & { ts?: string } : never;
+export type RecordInput = Input<HistoryRecord>;
+
+// A mapped type, so adding a type to RecordByType without listing it here fails to compile.
+const KNOWN_TYPES: { [K in RecordType]: true } = {
+  phase: true,
+  fault: true,
+  node: true,
+  pod: true,
+  'k8s-event': true,
+  cpu: true,
+  'consul-members': true,
+  'consul-latency': true,
+  'vault-latency': true,
+  'vault-health': true,
+  kafka: true,
+  shipper: true,
+  gap: true,
+  note: true,
+  meta: true,
+};
+
+export const RECORD_TYPES = Object.freeze(Object.keys(KNOWN_TYPES) as RecordType[]);
+
+export function isRecordType(t: unknown): t is RecordType {
+  return typeof t === 'string' && Object.hasOwn(KNOWN_TYPES, t);
+}
+
+/** Narrow a record by type, for analysis: `history.filter(ofType('pod'))`. */
+export function ofType<T extends RecordType>(t: T): (r: HistoryRecord) => r is RecordByType[T] {
+  return (r): r is RecordByType[T] => r.type === t;
+}
