@@ -1,9 +1,13 @@
 import type { Command } from './types.ts';
 import { docker } from './docker.ts';
 import { images } from './images.ts';
+import { downCommand, statusCommand, upCommand } from './cluster.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
   docker,
   images,
+  up: upCommand,
+  status: statusCommand,
+  down: downCommand,
 };

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { LabError } from '../util/errors.ts';
+import { capture, run, succeeds } from '../util/exec.ts';
+import { cacheDir, repoRoot } from '../util/paths.ts';
+import { loadSpecs } from '../images/catalog.ts';
+import { NODE_PORTS, type ClusterSettings } from './settings.ts';
+
+/** kind v0.30 is the last release whose default is Kubernetes 1.34, the newest that runs on cgroup v1. */
+export const KIND_VERSION = 'v0.30.0';
+
+async function kindVersionOf(bin: string): Promise<string | undefined> {
+  const out = await capture(bin, ['version']).catch(() => '');
+  return /kind (v[\d.]+)/.exec(out)?.[1];
+}
+
+/** Finds kind (the cached one, then PATH) at the pinned version, installing it from Go modules if absent. */
+export async function ensureKind(onStep: (s: string) => void = () => {}): Promise<string> {
+  const cached = join(cacheDir, 'bin', 'kind');
+  if (existsSync(cached) && (await kindVersionOf(cached)) === KIND_VERSION) return cached;
+  if ((await succeeds('sh', ['-c', 'command -v kind'])) && (await kindVersionOf('kind')) === KIND_VERSION) return 'kind';
+  if (!(await succeeds('sh', ['-c', 'command -v go']))) {
+    throw new LabError(
+      `kind ${KIND_VERSION} is not installed and there is no Go toolchain to build it`,
+      `install kind ${KIND_VERSION} (https://kind.sigs.k8s.io) or Go, then run this again`,
+    );
+  }
+  onStep(`installing kind ${KIND_VERSION} with go install`);
+  await run('bash', [join(repoRoot, 'lab', 'host', 'install-kind.sh')], {
+    env: { ...process.env, LAB_CACHE: cacheDir },
+    timeoutMs: 15 * 60_000,
+  });
+  return cached;
+}
+
+export async function clusterExists(kind: string, name: string): Promise<boolean> {
+  const out = await capture(kind, ['get', 'clusters']).catch(() => '');
+  return out.split('\n').includes(name);
+}
+
+export async function nodeContainers(kind: string, name: string): Promise<string[]> {
+  const out = await capture(kind, ['get', 'nodes', '--name', name]).catch(() => '');
+  return out.split('\n').filter(Boolean).sort();
+}
+
+/** True when the node image is an upstream kindest/node (pulled) rather than the lab's own build. */
+export async function nodeImageIsUpstream(ref: string): Promise<boolean> {
+  const pull = loadSpecs().get('node')?.pull;
+  if (!pull) return false;
+  const id = (r: string) => capture('docker', ['image', 'inspect', '--format', '{{.Id}}', r]).catch(() => '');
+  const [a, b] = await Promise.all([id(ref), id(pull)]);
+  return a !== '' && a === b;
+}
+
+function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
+  // kubeadm v1beta4 (Kubernetes 1.34) takes extraArgs as a list of name/value pairs.
+  const args = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
+  const cluster = {
+    kind: 'ClusterConfiguration',
+    apiServer: {
+      extraArgs: args({
+        'default-not-ready-toleration-seconds': String(s.defaultTolerationSeconds),
+        'default-unreachable-toleration-seconds': String(s.defaultTolerationSeconds),
+      }),
+    },
+    controllerManager: {
+      extraArgs: args({
+        'node-monitor-grace-period': s.nodeMonitorGracePeriod,
+        'enable-hostpath-provisioner': 'true',
+      }),
+    },
+  };
+  const kubelet = { kind: 'KubeletConfiguration', nodeStatusUpdateFrequency: s.nodeStatusUpdateFrequency };
+  const patches = [stringify(cluster), stringify(kubelet)];
+  const localPatch = join(repoRoot, 'lab', 'images', 'node', 'kind-patch.yaml');
+  if (localImage && existsSync(localPatch)) {
+    // What the locally built node image needs from kubeadm (image names, cgroup v1 tolerations).
+    for (const doc of parseAllDocuments(readFileSync(localPatch, 'utf8'))) {
+      const text = doc.toString().trim();
+      if (text && text !== '---') patches.push(text);
+    }
+  }
+  return patches;
+}
+
+/** The kind cluster config, as an object: rendered to YAML only when handed to kind. */
+export function kindConfig(s: ClusterSettings, image: string, localImage: boolean): Record<string, unknown> {
+  const worker = { role: 'worker', image, labels: { 'outage-lab/role': 'worker' } };
+  return {
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    name: s.name,
+    networking: { apiServerAddress: '127.0.0.1' },
+    kubeadmConfigPatches: kubeadmPatches(s, localImage),
+    nodes: [
+      {
+        role: 'control-plane',
+        image,
+        extraPortMappings: [
+          { containerPort: NODE_PORTS.consul, hostPort: s.consulHostPort, listenAddress: '127.0.0.1' },
+          { containerPort: NODE_PORTS.vault, hostPort: s.vaultHostPort, listenAddress: '127.0.0.1' },
+        ],
+      },
+      ...Array.from({ length: s.workers }, () => worker),
+    ],
+  };
+}
+
+export function renderKindConfig(config: Record<string, unknown>): string {
+  return stringify(config);
+}

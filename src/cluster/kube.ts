@@ -1,0 +1,66 @@
+import * as k8s from '@kubernetes/client-node';
+import { LabError } from '../util/errors.ts';
+import { kubeContextName } from './settings.ts';
+
+export interface ContextChoice {
+  clusterName: string;
+  /** A context that is not the lab's, named explicitly by the user (`--foreign-context NAME`). */
+  foreignContext?: string;
+}
+
+function isLoopback(server: string): boolean {
+  try {
+    const host = new URL(server).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The kube config the lab acts through. It never follows the user's current context: it selects the lab's
+ * own kind context and checks it points at a local kind API server, or the one foreign context the user
+ * named on the command line. Anything else is refused, before a single request is sent.
+ */
+export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const wanted = choice.foreignContext ?? kubeContextName(choice.clusterName);
+  const ctx = kc.getContextObject(wanted);
+  if (!ctx) {
+    throw new LabError(
+      choice.foreignContext
+        ? `kube context "${wanted}" (given with --foreign-context) does not exist`
+        : `the lab's kube context "${wanted}" does not exist`,
+      choice.foreignContext ? 'check `kubectl config get-contexts`' : 'bring the lab up first: `npx lab up`',
+    );
+  }
+  const cluster = kc.getCluster(ctx.cluster);
+  if (!choice.foreignContext && (!cluster || !isLoopback(cluster.server))) {
+    throw new LabError(
+      `refusing kube context "${wanted}": its API server ${cluster?.server ?? '(none)'} is not a local kind cluster`,
+      'if you really mean to run the lab against this cluster, pass --foreign-context ' + wanted,
+    );
+  }
+  kc.setCurrentContext(wanted);
+  return kc;
+}
+
+export interface Clients {
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  objects: k8s.KubernetesObjectApi;
+  context: string;
+}
+
+export function clients(choice: ContextChoice): Clients {
+  const kc = labKubeConfig(choice);
+  return {
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+    context: kc.getCurrentContext(),
+  };
+}

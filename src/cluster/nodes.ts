@@ -1,0 +1,27 @@
+import type * as k8s from '@kubernetes/client-node';
+import { capture, run } from '../util/exec.ts';
+
+export function isReady(node: k8s.V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Gives each node container the CPU and memory of a small VM; the control plane gets its own budget. */
+export async function limitNodeContainers(containers: string[], cpCpus: number, cpMem: string, cpus: number, mem: string): Promise<void> {
+  for (const c of containers) {
+    const isCp = c.endsWith('-control-plane');
+    const [cpu, memory] = isCp ? [cpCpus, cpMem] : [cpus, mem];
+    // memory-swap equal to memory: no swap, so a node that runs out behaves like a VM that runs out.
+    await run('docker', ['update', '--cpus', String(cpu), '--memory', memory, '--memory-swap', memory, c]);
+  }
+}
+
+export async function startStoppedNodes(containers: string[]): Promise<string[]> {
+  const started: string[] = [];
+  for (const c of containers) {
+    if ((await capture('docker', ['inspect', '--format', '{{.State.Running}}', c]).catch(() => 'false')) !== 'true') {
+      await run('docker', ['start', c]);
+      started.push(c);
+    }
+  }
+  return started;
+}

@@ -1,0 +1,56 @@
+/**
+ * Everything that shapes the lab cluster. Defaults size it for a 2-core laptop; a scenario's `cluster`
+ * section overrides them, and the resolved values are recorded with every run.
+ */
+export interface ClusterSettings {
+  name: string;
+  workers: number;
+  /** docker --cpus of each worker node container: makes a node behave like a small VM. */
+  nodeCpus: number;
+  /** docker --memory of each worker node container, e.g. "1536m". */
+  nodeMemory: string;
+  /** The control plane is kept roomier: the lab measures the workers, not a starved API server. */
+  controlPlaneCpus: number;
+  controlPlaneMemory: string;
+  nodeStatusUpdateFrequency: string;
+  nodeMonitorGracePeriod: string;
+  /** tolerationSeconds the API server gives pods for not-ready / unreachable nodes (300 s upstream). */
+  defaultTolerationSeconds: number;
+  /** Host ports (127.0.0.1 only) for the Consul HTTP API and Vault, forwarded to NodePorts. */
+  consulHostPort: number;
+  vaultHostPort: number;
+  kafkaHostPort: number;
+}
+
+export const DEFAULT_CLUSTER: ClusterSettings = {
+  name: 'outage-lab',
+  workers: 3,
+  nodeCpus: 0.5,
+  nodeMemory: '2g',
+  controlPlaneCpus: 1,
+  controlPlaneMemory: '3g',
+  nodeStatusUpdateFrequency: '10s',
+  nodeMonitorGracePeriod: '40s',
+  defaultTolerationSeconds: 300,
+  consulHostPort: 18500,
+  vaultHostPort: 18200,
+  kafkaHostPort: 19092,
+};
+
+export const NODE_PORTS = { consul: 30850, vault: 30820 } as const;
+
+export function kubeContextName(clusterName: string): string {
+  return `kind-${clusterName}`;
+}
+
+/** Loopback ports can collide with whatever else a laptop runs; these variables move them. */
+export const PORT_ENV = { consulHostPort: 'LAB_CONSUL_PORT', vaultHostPort: 'LAB_VAULT_PORT', kafkaHostPort: 'LAB_KAFKA_PORT' } as const;
+
+export function withEnvPorts(s: ClusterSettings): ClusterSettings {
+  const out = { ...s };
+  for (const [key, env] of Object.entries(PORT_ENV) as [keyof typeof PORT_ENV, string][]) {
+    const v = process.env[env];
+    if (v && /^\d+$/.test(v)) out[key] = Number(v);
+  }
+  return out;
+}

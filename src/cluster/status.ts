@@ -1,0 +1,73 @@
+import { capture } from '../util/exec.ts';
+import { stateDir } from '../util/paths.ts';
+import { FaultJournal } from '../faults/journal.ts';
+import { consulClient, consulKvRoundTrip, consulVersion, memberCounts } from '../components/consul.ts';
+import { kafkaRoundTrip } from '../components/kafka.ts';
+import { loadCredentials, vaultHealth, vaultKvRoundTrip } from '../components/vault.ts';
+import { clients } from './kube.ts';
+import { isReady } from './nodes.ts';
+import type { LabState } from './state.ts';
+
+export interface StatusRow {
+  [k: string]: string;
+}
+
+export function table(rows: StatusRow[]): string {
+  if (rows.length === 0) return '(none)';
+  const cols = Object.keys(rows[0]!);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((v, i) => v.padEnd(width[i]!)).join('  ').trimEnd();
+  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => r[c] ?? '')))].join('\n');
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: string; ms: number }> {
+  const t = performance.now();
+  try {
+    const value = await fn();
+    return { ok: true, value, ms: performance.now() - t };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message.split('\n')[0] ?? 'error', ms: performance.now() - t };
+  }
+}
+
+export async function nodeRows(state: LabState): Promise<StatusRow[]> {
+  const c = clients({ clusterName: state.settings.name });
+  const nodes = (await c.core.listNode()).items;
+  const stats = await capture('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']).catch(() => '');
+  const byName = new Map(stats.split('\n').map((l) => [l.split(' ')[0], l.split(' ').slice(1).join(' ')] as const));
+  return nodes.map((n) => {
+    const name = n.metadata?.name ?? '?';
+    const [cpu = '?', ...mem] = (byName.get(name) ?? '? ?').split(' ');
+    return { node: name, ready: isReady(n) ? 'Ready' : 'NotReady', cpu, memory: mem.join(' '), version: n.status?.nodeInfo?.kubeletVersion ?? '?' };
+  });
+}
+
+export async function componentRows(state: LabState): Promise<StatusRow[]> {
+  const s = state.settings;
+  const consul = consulClient(s.consulHostPort);
+  const rows: StatusRow[] = [];
+  const k = await timed(() => kafkaRoundTrip(state.kafka));
+  rows.push({ component: 'kafka', health: k.ok ? 'ok' : `DOWN: ${k.error}`, version: state.images.kafka?.split(':')[1] ?? '?', probe: `${k.ms.toFixed(0)} ms round trip` });
+  const cv = await timed(async () => ({ v: await consulVersion(consul), m: await memberCounts(consul), kv: await consulKvRoundTrip(consul) }));
+  rows.push({
+    component: 'consul',
+    health: cv.ok ? `ok, pool ${cv.value.m.alive} alive / ${cv.value.m.failed} failed / ${cv.value.m.left} left` : `DOWN: ${cv.error}`,
+    version: cv.ok ? cv.value.v : '?',
+    probe: cv.ok ? `${cv.value.kv.toFixed(1)} ms KV read` : `${cv.ms.toFixed(0)} ms`,
+  });
+  const vh = await timed(() => vaultHealth(s.vaultHostPort));
+  const creds = loadCredentials();
+  const vkv = vh.ok && !vh.value.sealed && creds ? await timed(() => vaultKvRoundTrip(s.vaultHostPort, creds.rootToken)) : undefined;
+  rows.push({
+    component: 'vault',
+    health: vh.ok ? (vh.value.sealed ? 'SEALED' : vh.value.initialized ? 'ok, unsealed' : 'not initialised') : `DOWN: ${vh.error}`,
+    version: vh.ok ? vh.value.version : '?',
+    probe: vkv ? (vkv.ok ? `${vkv.ms.toFixed(1)} ms KV read` : `KV failed: ${vkv.error}`) : '-',
+  });
+  return rows;
+}
+
+export function faultRows(): StatusRow[] {
+  const j = FaultJournal.open(stateDir);
+  return j.unhealed().map((e) => ({ fault: e.fault, id: e.id, state: e.state, since: e.at, pid: String(e.pid) }));
+}

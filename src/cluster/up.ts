@@ -1,0 +1,151 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDocker } from '../host/docker.ts';
+import { requireMemory } from '../host/resources.ts';
+import { requirePortsFree } from '../host/ports.ts';
+import { ensureImages, type ImageSource } from '../images/build.ts';
+import { task } from '../ui/progress.ts';
+import { run } from '../util/exec.ts';
+import { ensureDir, logsDir, stateDir } from '../util/paths.ts';
+import { waitFor } from '../util/wait.ts';
+import { connectNode, ensureDcNetwork } from '../components/dc-network.ts';
+import { ensureKafkaContainer, kafkaRoundTrip, waitForKafka } from '../components/kafka.ts';
+import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../components/consul.ts';
+import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/consul-config.ts';
+import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
+import { clusterExists, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
+import { clients } from './kube.ts';
+import { applyAll, loadManifest, resolveImages } from './manifests.ts';
+import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
+import { PORT_ENV, withEnvPorts, type ClusterSettings } from './settings.ts';
+import { readState, writeState, type LabState } from './state.ts';
+
+export interface UpOptions {
+  settings: ClusterSettings;
+  source?: ImageSource;
+  consul?: ConsulTunings;
+}
+
+const MEM_GIB = (m: string) => {
+  const n = parseFloat(m);
+  return /g/i.test(m) ? n : n / 1024;
+};
+
+/** From nothing (or from a half-broken lab) to a cluster with healthy Kafka, Consul and Vault, proven by their clients. */
+export async function up(opts: UpOptions): Promise<LabState> {
+  const s = withEnvPorts(opts.settings);
+  const log = join(logsDir(), 'up.log');
+
+  await task('Docker engine', async (t) => {
+    const e = await ensureDocker((x) => t.step(x));
+    t.detail(`${e.version}${e.how === 'running' ? ', already running' : `, ${e.how}`}`);
+  });
+  const images = await task('Images', async (t) => {
+    t.step('checking');
+    const out = await ensureImages({ source: opts.source ?? 'auto', only: ['node', 'kafka', 'consul', 'vault', 'apps'] });
+    t.detail(`${out.filter((o) => o.how === 'cached').length}/${out.length} cached`);
+    return Object.fromEntries(out.map((o) => [o.name, o.ref]));
+  });
+  const kind = await task('kind', async (t) => {
+    const k = await ensureKind((x) => t.step(x));
+    t.detail(k);
+    return k;
+  });
+
+  const exists = await clusterExists(kind, s.name);
+  await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
+    if (exists) {
+      const started = await startStoppedNodes(await nodeContainers(kind, s.name));
+      t.detail(started.length ? `restarted ${started.join(', ')}` : 'reused');
+      return;
+    }
+    await requirePortsFree({ [PORT_ENV.consulHostPort]: s.consulHostPort, [PORT_ENV.vaultHostPort]: s.vaultHostPort, [PORT_ENV.kafkaHostPort]: s.kafkaHostPort });
+    requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
+    const local = !(await nodeImageIsUpstream(images.node!));
+    const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
+    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local)));
+    t.step('kind create cluster');
+    await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
+  });
+
+  const nodes = await nodeContainers(kind, s.name);
+  await task('Node containers sized like small VMs', async (t) => {
+    await limitNodeContainers(nodes, s.controlPlaneCpus, s.controlPlaneMemory, s.nodeCpus, s.nodeMemory);
+    t.detail(`workers ${s.nodeCpus} CPU / ${s.nodeMemory}, control plane ${s.controlPlaneCpus} CPU / ${s.controlPlaneMemory}`);
+  });
+
+  const kafka = await task('Kafka outside the cluster (the data centre network)', async (t) => {
+    const subnet = await ensureDcNetwork();
+    for (const n of nodes) await connectNode(n);
+    t.step('starting broker');
+    const ep = await ensureKafkaContainer(images.kafka!, subnet, s.kafkaHostPort);
+    t.step('waiting for the broker');
+    await waitForKafka(ep, 3);
+    t.detail(`pods: ${ep.internal}, host: ${ep.external}`);
+    return { ep, subnet };
+  });
+
+  const c = clients({ clusterName: s.name });
+  await task('Images loaded into the nodes', async (t) => {
+    for (const name of ['consul', 'vault', 'apps']) {
+      t.step(name);
+      await run(kind, ['load', 'docker-image', '--name', s.name, images[name]!], { logFile: log, timeoutMs: 10 * 60_000 });
+    }
+  });
+
+  await task('Nodes Ready', async (t) => {
+    await waitFor(
+      async () => {
+        const list = (await c.core.listNode()).items;
+        const ready = list.filter(isReady).length;
+        t.step(`${ready}/${list.length} Ready`);
+        return list.length === nodes.length && ready === list.length;
+      },
+      { timeoutMs: 5 * 60_000, what: 'all nodes Ready', hint: `docker exec ${s.name}-worker journalctl -u kubelet | tail` },
+    );
+  });
+
+  await task('Consul (3 servers) and Vault deployed', async () => {
+    const objs = [
+      ...loadManifest('base/namespace.yaml'),
+      consulConfigMap(opts.consul ?? CONSUL_2019),
+      ...loadManifest('consul/servers.yaml'),
+      ...loadManifest('vault/vault.yaml'),
+    ];
+    await applyAll(c.objects, resolveImages(objs, images));
+  });
+
+  const probes = await task('Kafka, Consul, Vault: round trips through their clients', async (t) => {
+    t.step('Consul leader');
+    const consul = consulClient(s.consulHostPort);
+    await waitFor(async () => (await consulLeader(consul)) || undefined, {
+      timeoutMs: 4 * 60_000,
+      what: 'a Consul leader',
+      hint: 'kubectl -n lab logs consul-server-0',
+    });
+    const consulMs = await consulKvRoundTrip(consul);
+    const members = await memberCounts(consul);
+    t.step('Vault');
+    const creds = await waitFor(() => ensureVaultUnsealed(s.vaultHostPort), {
+      timeoutMs: 4 * 60_000,
+      what: 'Vault to be initialised and unsealed',
+      hint: 'kubectl -n lab logs deploy/vault -c vault',
+    });
+    const vaultMs = await waitFor(() => vaultKvRoundTrip(s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
+    t.step('Kafka');
+    const kafkaMs = await kafkaRoundTrip(kafka.ep);
+    t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
+    return { kafkaMs, consulMs, vaultMs };
+  });
+  void probes;
+
+  const state: LabState = {
+    settings: s,
+    images,
+    kafka: kafka.ep,
+    dcSubnet: kafka.subnet,
+    upAt: readState()?.upAt && exists ? readState()!.upAt : new Date().toISOString(),
+  };
+  writeState(state);
+  return state;
+}

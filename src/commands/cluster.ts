@@ -1,0 +1,51 @@
+import { down } from '../cluster/down.ts';
+import { DEFAULT_CLUSTER } from '../cluster/settings.ts';
+import { readState, currentSettings } from '../cluster/state.ts';
+import { componentRows, faultRows, nodeRows, table } from '../cluster/status.ts';
+import { up } from '../cluster/up.ts';
+import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
+import { LabError } from '../util/errors.ts';
+import { info } from '../ui/progress.ts';
+import type { Command } from './types.ts';
+
+export const upCommand: Command = {
+  summary: 'bring up the lab: kind cluster, Kafka outside it, Consul servers, Vault (idempotent)',
+  usage: `lab up [--workers N] [--source auto|pull|build]
+
+  --workers  worker nodes (default ${DEFAULT_CLUSTER.workers})
+  --source   where images come from (see lab images)
+Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT.`,
+  options: { workers: { type: 'string' }, source: { type: 'string', default: 'auto' } },
+  async run(v) {
+    const source = v.source as ImageSource;
+    if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
+    const settings = { ...currentSettings() };
+    if (v.workers !== undefined) {
+      const n = Number(v.workers);
+      if (!Number.isInteger(n) || n < 1 || n > 6) throw new LabError(`--workers must be an integer from 1 to 6, got "${String(v.workers)}"`);
+      settings.workers = n;
+    }
+    const state = await up({ settings, source });
+    info(`\n✔ Lab ${state.settings.name} is up. Consul http://127.0.0.1:${state.settings.consulHostPort}/ui, Vault http://127.0.0.1:${state.settings.vaultHostPort}, Kafka ${state.kafka.external}`);
+  },
+};
+
+export const downCommand: Command = {
+  summary: 'remove the lab: cluster, Kafka container, lab networks and state (nothing else)',
+  usage: 'lab down',
+  options: {},
+  async run() {
+    await down(currentSettings().name);
+  },
+};
+
+export const statusCommand: Command = {
+  summary: 'nodes, components and active faults of the running lab',
+  usage: 'lab status',
+  options: {},
+  async run() {
+    const state = readState();
+    if (!state) throw new LabError('the lab is not up', 'run `npx lab up`');
+    process.stdout.write(`Nodes\n${table(await nodeRows(state))}\n\nComponents\n${table(await componentRows(state))}\n\nActive faults\n${table(faultRows())}\n`);
+  },
+};

@@ -1,0 +1,82 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import vaultFactory from 'node-vault';
+import { Secret } from '../secrets/secret.ts';
+import { LabError } from '../util/errors.ts';
+import { ensureDir, stateDir } from '../util/paths.ts';
+
+export interface VaultHealth {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+}
+
+export interface VaultCredentials {
+  unsealKey: Secret;
+  rootToken: Secret;
+}
+
+const credentialsFile = () => join(ensureDir(stateDir), 'vault-credentials.json');
+
+export function vaultClient(port: number, token?: Secret) {
+  return vaultFactory({ apiVersion: 'v1', endpoint: `http://127.0.0.1:${port}`, token: token?.reveal(), requestOptions: { timeout: 5000 } });
+}
+
+/**
+ * node-vault throws on any status but 200/204; asking Vault to answer 200 for sealed, uninitialised and
+ * standby states lets a health read describe the state instead of failing.
+ */
+export async function vaultHealth(port: number): Promise<VaultHealth> {
+  const v = vaultClient(port);
+  const h = (await v.health({ standbycode: 200, sealedcode: 200, uninitcode: 200, perfstandbycode: 200 })) as Record<string, unknown>;
+  return { initialized: h.initialized === true, sealed: h.sealed === true, standby: h.standby === true, version: String(h.version ?? 'unknown') };
+}
+
+export function loadCredentials(): VaultCredentials | undefined {
+  if (!existsSync(credentialsFile())) return undefined;
+  const raw = JSON.parse(readFileSync(credentialsFile(), 'utf8')) as { unsealKey: string; rootToken: string };
+  return { unsealKey: new Secret(raw.unsealKey, 'vault unseal key'), rootToken: new Secret(raw.rootToken, 'vault root token') };
+}
+
+function saveCredentials(c: VaultCredentials): void {
+  const file = credentialsFile();
+  writeFileSync(file, JSON.stringify({ unsealKey: c.unsealKey.reveal(), rootToken: c.rootToken.reveal() }), { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** Initialises Vault once (keys kept 0600 in the state folder, never printed) and unseals it when sealed. */
+export async function ensureVaultUnsealed(port: number): Promise<VaultCredentials> {
+  let health = await vaultHealth(port);
+  let creds = loadCredentials();
+  if (!health.initialized) {
+    const res = (await vaultClient(port).init({ secret_shares: 1, secret_threshold: 1 })) as { keys: string[]; root_token: string };
+    creds = { unsealKey: new Secret(res.keys[0] ?? '', 'vault unseal key'), rootToken: new Secret(res.root_token, 'vault root token') };
+    saveCredentials(creds);
+    health = await vaultHealth(port);
+  }
+  if (!creds) {
+    throw new LabError(
+      'Vault is initialised but the lab has no unseal key for it (the state folder was removed?)',
+      'run `npx lab down` and `npx lab up` to start over with a fresh Vault',
+    );
+  }
+  if (health.sealed) await vaultClient(port).unseal({ secret_shares: 1, key: creds.unsealKey.reveal() });
+  return creds;
+}
+
+/** Enables a KV v1 engine at lab/ if missing, writes and reads back a value; returns the read latency. */
+export async function vaultKvRoundTrip(port: number, token: Secret): Promise<number> {
+  const v = vaultClient(port, token);
+  const mounts = (await v.mounts()) as Record<string, unknown>;
+  if (!('lab/' in mounts) && !('lab/' in ((mounts.data as Record<string, unknown>) ?? {}))) {
+    await v.mount({ mount_point: 'lab', type: 'kv', description: 'outage-lab probes' });
+  }
+  const value = String(Date.now());
+  await v.write('lab/probe', { value });
+  const started = performance.now();
+  const got = (await v.read('lab/probe')) as { data?: { value?: string } };
+  const ms = performance.now() - started;
+  if (got.data?.value !== value) throw new Error(`Vault KV round trip read ${JSON.stringify(got.data?.value)}, wrote ${value}`);
+  return ms;
+}
