@@ -7,6 +7,7 @@ import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { LabError } from '../util/errors.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
+import { healOrphans } from './heal.ts';
 
 export const upCommand: Command = {
   summary: 'bring up the lab: kind cluster, Kafka outside it, Consul servers, Vault (idempotent)',
@@ -25,6 +26,7 @@ Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_POR
       if (!Number.isInteger(n) || n < 1 || n > 6) throw new LabError(`--workers must be an integer from 1 to 6, got "${String(v.workers)}"`);
       settings.workers = n;
     }
+    await healOrphans();
     const state = await up({ settings, source });
     info(`\n✔ Lab ${state.settings.name} is up. Consul http://127.0.0.1:${state.settings.consulHostPort}/ui, Vault http://127.0.0.1:${state.settings.vaultHostPort}, Kafka ${state.kafka.external}`);
   },
@@ -46,6 +48,7 @@ export const statusCommand: Command = {
   async run() {
     const state = readState();
     if (!state) throw new LabError('the lab is not up', 'run `npx lab up`');
+    await healOrphans();
     process.stdout.write(`Nodes\n${table(await nodeRows(state))}\n\nComponents\n${table(await componentRows(state))}\n\nActive faults\n${table(faultRows())}\n`);
   },
 };

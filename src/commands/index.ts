@@ -1,6 +1,7 @@
 import type { Command } from './types.ts';
 import { docker } from './docker.ts';
 import { images } from './images.ts';
+import { healCommand } from './heal.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
@@ -9,5 +10,6 @@ export const commands: Record<string, Command> = {
   images,
   up: upCommand,
   status: statusCommand,
+  heal: healCommand,
   down: downCommand,
 };

@@ -1,0 +1,9 @@
+import { run, type RunResult } from '../util/exec.ts';
+
+/**
+ * Runs a command inside a kind node container. Faults act from inside the nodes because that works the
+ * same on a Linux host and on Docker Desktop, where the host cannot reach the nodes' network namespaces.
+ */
+export function nodeExec(node: string, args: string[], allowFailure = false): Promise<RunResult> {
+  return run('docker', ['exec', node, ...args], { allowFailure, timeoutMs: 30_000 });
+}
