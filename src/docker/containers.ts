@@ -7,7 +7,7 @@ import { LabError } from '../util/errors.ts';
 import { docker, dockerOut } from './cli.ts';
 import { waitFor, type Watched, type WaitStrategy } from './wait.ts';
 
-export { forAll, forCommand, forHttp, forLog, type WaitStrategy } from './wait.ts';
+export { forAll, forCommand, forHttp, forLog, until, type WaitStrategy } from './wait.ts';
 
 export const LAB_LABEL = 'outage-lab';
 /** Groups everything one test or one lab run created, so it can be torn down together. */

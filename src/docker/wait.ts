@@ -93,3 +93,28 @@ export async function waitFor(c: Watched, strategy: WaitStrategy, timeoutMs: num
     await sleep(POLL_MS);
   }
 }
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, and returns that. On timeout the
+ * error names what was awaited and the last thing the probe said, which is usually the diagnosis.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = POLL_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'nothing yet';
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+      last = String(v);
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() >= deadline) throw new LabError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`, undefined, `last probe: ${last}`);
+    await sleep(intervalMs);
+  }
+}
