@@ -5,6 +5,8 @@
 // To add a record type: add an interface extending `Base` with a literal `type`, add it to
 // `RecordByType`, and nothing else needs to change (the union and `HistoryRecord` derive from it).
 
+import type { PhaseName } from '../scenario/types.ts';
+
 /** Fields every record carries once written. `ts` and `seq` are filled by the writer. */
 export interface Base {
   /** ISO-8601 UTC with milliseconds, of the observation (not of the write, when the two differ). */
@@ -15,7 +17,7 @@ export interface Base {
   source: string;
 }
 
-export type PhaseName = 'baseline' | 'cut' | 'hold' | 'restore' | 'flood' | 'observe' | 'remedy';
+export type { PhaseName };
 
 export interface PhaseRecord extends Base {
   type: 'phase';

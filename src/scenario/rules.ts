@@ -1,0 +1,95 @@
+// Rules that involve more than one field. They run on the resolved values (durations already in ms) and
+// blame the field a person would change, with the related fields named in the message.
+import { formatDuration } from '../util/duration.ts';
+import type { RawIssue } from './resolve.ts';
+import type { PhaseName, ScenarioData } from './types.ts';
+
+type Draft = Omit<ScenarioData, 'phases'> & { phases: { name: PhaseName; durationMs: number | null }[] };
+
+/** Phases that are instants (a network change) and take no time unless given one. */
+const INSTANT: ReadonlySet<PhaseName> = new Set(['cut', 'restore']);
+
+export function checkRules(s: Draft): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const add = (path: (string | number)[], value: unknown, expected: string, problem?: string) =>
+    issues.push({ path, value, expected, ...(problem ? { problem } : {}) });
+
+  // ---- phases: the timeline must make sense as a story ------------------------------------------
+  const phases = s.phases;
+  if (phases.length > 0 && phases[0]!.name !== 'baseline') {
+    add(['phases', 0, 'name'], phases[0]!.name, 'baseline', 'the first phase must be baseline (steady state is measured before any fault)');
+  }
+  let cutAt = -1;
+  let restored = false;
+  let remedyPhase = -1;
+  phases.forEach((p, i) => {
+    const at = ['phases', i, 'name'];
+    if (p.durationMs === null) {
+      if (INSTANT.has(p.name)) p.durationMs = 0;
+      else add(['phases', i, 'duration'], undefined, 'a duration like "3m"', `a ${p.name} phase needs a duration`);
+    } else if (p.durationMs === 0 && !INSTANT.has(p.name)) {
+      add(['phases', i, 'duration'], formatDuration(0), 'a duration > 0', `a ${p.name} phase of zero length observes nothing`);
+    }
+    if (i > 0 && p.name === 'baseline') add(at, p.name, 'baseline only as the first phase', 'baseline appears twice');
+    switch (p.name) {
+      case 'cut':
+        if (cutAt >= 0) add(at, p.name, `a restore before cutting again`, `Kafka is already cut since phases[${cutAt}]`);
+        cutAt = i;
+        break;
+      case 'restore':
+        if (cutAt < 0) add(at, p.name, 'a cut phase earlier in the list', 'restore without a preceding cut');
+        cutAt = -1;
+        restored = true;
+        break;
+      case 'hold':
+        if (cutAt < 0) add(at, p.name, 'hold only between cut and restore', 'hold is the wait while Kafka is cut');
+        break;
+      case 'flood':
+        if (cutAt >= 0 || !restored) add(at, p.name, 'flood only after a restore', 'the flood is what follows reconnecting Kafka');
+        break;
+      case 'remedy':
+        if (cutAt >= 0) add(at, p.name, 'remedy only after the restore', 'applying a remedy while Kafka is cut mixes two causes');
+        if (remedyPhase >= 0) add(at, p.name, 'at most one remedy phase', `a remedy phase already exists at phases[${remedyPhase}]`);
+        remedyPhase = i;
+        if (!s.remedy) add(at, p.name, 'a `remedy:` section, e.g. remedy: { kind: gossip-encryption }', 'a remedy phase needs a remedy');
+        break;
+    }
+  });
+  if (cutAt >= 0) {
+    add(['phases', cutAt, 'name'], 'cut', 'a restore phase after it', 'the scenario would end with Kafka still cut');
+  }
+  if (s.remedy && remedyPhase < 0) {
+    add(['remedy', 'kind'], s.remedy.kind, 'a phase named remedy in phases', 'a remedy is configured but never applied');
+  }
+  if (s.remedy?.kind === 'gossip-encryption' && s.consul.gossipEncryption === 'on-from-start') {
+    add(['remedy', 'kind'], s.remedy.kind, 'consul.gossipEncryption: off when the remedy turns it on', 'encryption is already on from the start');
+  }
+
+  // ---- shipper: each mode needs the knob that defines it -----------------------------------------
+  const sh = s.shipper;
+  if (sh.mode === 'ratelimited' && sh.rateLinesPerSec <= 0) {
+    add(['shipper', 'mode'], sh.mode, 'shipper.rateLinesPerSec > 0 with mode ratelimited', 'a rate limit of 0 means none');
+  }
+  if (sh.mode === 'drop-oldest' && sh.bufferMaxBytes === 0 && sh.bufferMaxLines === 0) {
+    add(['shipper', 'mode'], sh.mode, 'shipper.bufferMaxBytes or shipper.bufferMaxLines > 0 with mode drop-oldest', 'an unbounded buffer never drops');
+  }
+  if (sh.backoffInitialMs > sh.backoffMaxMs) {
+    add(['shipper', 'backoffInitial'], formatDuration(sh.backoffInitialMs), `at most shipper.backoffMax (${formatDuration(sh.backoffMaxMs)})`);
+  }
+
+  // ---- cluster ----------------------------------------------------------------------------------
+  const c = s.cluster;
+  if (c.nodeMonitorGracePeriodMs <= c.nodeStatusUpdateFrequencyMs) {
+    add(
+      ['cluster', 'nodeMonitorGracePeriod'],
+      formatDuration(c.nodeMonitorGracePeriodMs),
+      `longer than cluster.nodeStatusUpdateFrequency (${formatDuration(c.nodeStatusUpdateFrequencyMs)}), ideally several times`,
+      'every node would flap NotReady between two status updates',
+    );
+  }
+  if (s.clusters === 2) {
+    if (c.workers % 2 !== 0) add(['cluster', 'workers'], c.workers, 'an even number with clusters: 2 (workers are split evenly)');
+    if (s.workload.replicas % 2 !== 0) add(['workload', 'replicas'], s.workload.replicas, 'an even number with clusters: 2 (replicas are split evenly)');
+  }
+  return issues;
+}

@@ -1,0 +1,183 @@
+// The scenario schema as data: one place that says which fields exist, their types, limits and
+// defaults. The resolver (resolve.ts) walks it; rules that involve several fields live in rules.ts.
+// Durations are written as strings ("90s") and resolve to `<field>Ms` integers.
+import { PHASE_NAMES, SHIPPER_MODES } from './types.ts';
+
+export type Spec =
+  | { kind: 'string'; default?: string; required?: boolean; pattern?: RegExp; expect?: string }
+  | { kind: 'enum'; values: readonly (string | number)[]; default?: string | number; required?: boolean }
+  | { kind: 'int'; min?: number; max?: number; default?: number; required?: boolean }
+  | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; default?: number; required?: boolean }
+  | { kind: 'bool'; default?: boolean; required?: boolean }
+  /** `default: null` means "absent resolves to null" (the rules decide). */
+  | { kind: 'duration'; min?: number; max?: number; minWhy?: string; default?: string | null; required?: boolean }
+  /** `optional`: absent resolves to null instead of an object of defaults. */
+  | { kind: 'object'; fields: Record<string, Spec>; optional?: boolean; required?: boolean }
+  | { kind: 'list'; item: Spec; minItems?: number; required?: boolean }
+  /** The literal string 'none', or a value of `spec`. `default: 'none'` or leave to `spec`'s default. */
+  | { kind: 'noneOr'; spec: Spec; defaultNone?: boolean; noneAs?: null | 'none' };
+
+// Kubernetes quantities: "100m", "0.5", "64Mi", "1G".
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+const QUANTITY_OR_PERCENT = /^((\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?|\d+(\.\d+)?%)$/;
+// docker --memory: a positive integer with an optional b, k, m or g unit.
+const DOCKER_MEMORY = /^[1-9]\d*[bkmgBKMG]?$/;
+
+const quantity = (expect: string): Spec => ({ kind: 'string', pattern: QUANTITY, expect });
+const threshold: Spec = {
+  kind: 'noneOr',
+  noneAs: null,
+  defaultNone: true,
+  spec: { kind: 'string', pattern: QUANTITY_OR_PERCENT, expect: 'a quantity like "100Mi" or a percentage like "5%"' },
+};
+const resourcePair: Spec = {
+  kind: 'object',
+  fields: {
+    cpu: { kind: 'noneOr', noneAs: null, defaultNone: true, spec: quantity('a CPU quantity like "100m" or "0.5"') },
+    memory: { kind: 'noneOr', noneAs: null, defaultNone: true, spec: quantity('a memory quantity like "64Mi"') },
+  },
+};
+
+export const SCENARIO_SPEC: Spec = {
+  kind: 'object',
+  fields: {
+    name: {
+      kind: 'string',
+      required: true,
+      pattern: /^[a-z0-9][a-z0-9-]{0,62}$/,
+      expect: 'a lowercase name of letters, digits and dashes (it becomes part of the run folder)',
+    },
+    description: { kind: 'string', default: '' },
+    variant: { kind: 'enum', values: ['sidecar', 'daemonset'], default: 'sidecar' },
+    clusters: { kind: 'enum', values: [1, 2], default: 1 },
+    cluster: {
+      kind: 'object',
+      fields: {
+        workers: { kind: 'int', min: 1, max: 12, default: 3 },
+        nodeCpus: { kind: 'noneOr', noneAs: 'none', spec: { kind: 'number', min: 0, exclusiveMin: true, max: 64, default: 0.5 } },
+        nodeMemory: {
+          kind: 'noneOr',
+          noneAs: 'none',
+          spec: { kind: 'string', pattern: DOCKER_MEMORY, expect: 'a docker memory size like "1536m" or "2g"', default: '2g' },
+        },
+        nodeStatusUpdateFrequency: { kind: 'duration', min: 1_000, default: '10s' },
+        nodeMonitorGracePeriod: { kind: 'duration', min: 1_000, default: '40s' },
+        podEvictionTimeout: { kind: 'duration', min: 0, default: '300s' },
+        evictionHard: {
+          kind: 'object',
+          fields: { memoryAvailable: threshold, nodefsAvailable: threshold, imagefsAvailable: threshold },
+        },
+      },
+    },
+    workload: {
+      kind: 'object',
+      fields: {
+        replicas: { kind: 'int', min: 1, max: 2000, default: 30 },
+        logRatePerSec: { kind: 'number', min: 0, max: 100_000, default: 20 },
+        logLineBytes: { kind: 'int', min: 16, max: 1_048_576, default: 256 },
+        resources: {
+          kind: 'noneOr',
+          noneAs: 'none',
+          defaultNone: true,
+          spec: { kind: 'object', fields: { requests: resourcePair, limits: resourcePair } },
+        },
+      },
+    },
+    shipper: {
+      kind: 'object',
+      fields: {
+        mode: { kind: 'enum', values: SHIPPER_MODES, default: 'naive' },
+        source: { kind: 'enum', values: ['file', 'kubelet-api'], default: 'file' },
+        bufferMaxBytes: { kind: 'int', min: 0, default: 0 },
+        bufferMaxLines: { kind: 'int', min: 0, default: 0 },
+        rateLinesPerSec: { kind: 'number', min: 0, default: 0 },
+        batchLines: { kind: 'int', min: 1, max: 100_000, default: 500 },
+        backoffInitial: { kind: 'duration', min: 1, default: '200ms' },
+        backoffMax: { kind: 'duration', min: 1, default: '30s' },
+        backoffJitter: { kind: 'bool', default: true },
+      },
+    },
+    consul: {
+      kind: 'object',
+      fields: {
+        servers: { kind: 'enum', values: [1, 3, 5], default: 3 },
+        leaveOnTerminate: { kind: 'bool', default: false },
+        reconnectTimeout: {
+          kind: 'duration',
+          min: 8 * 3_600_000,
+          minWhy: 'Consul refuses a reconnect_timeout below 8h; use advertiseReconnectTimeout for short ones',
+          default: '72h',
+        },
+        advertiseReconnectTimeout: { kind: 'noneOr', noneAs: null, defaultNone: true, spec: { kind: 'duration', min: 1_000 } },
+        gossipEncryption: { kind: 'enum', values: ['off', 'on-from-start'], default: 'off' },
+      },
+    },
+    kafka: {
+      kind: 'object',
+      fields: {
+        placement: { kind: 'enum', values: ['external', 'in-cluster'], default: 'external' },
+        partitions: { kind: 'int', min: 1, max: 256, default: 3 },
+      },
+    },
+    fault: {
+      kind: 'object',
+      fields: {
+        mode: { kind: 'enum', values: ['cut', 'flap'], default: 'cut' },
+        packets: { kind: 'enum', values: ['drop', 'reject'], default: 'drop' },
+        flap: {
+          kind: 'object',
+          fields: {
+            up: { kind: 'duration', min: 1_000, default: '20s' },
+            down: { kind: 'duration', min: 1_000, default: '40s' },
+          },
+        },
+      },
+    },
+    phases: {
+      kind: 'list',
+      required: true,
+      minItems: 1,
+      item: {
+        kind: 'object',
+        fields: {
+          name: { kind: 'enum', values: PHASE_NAMES, required: true },
+          duration: { kind: 'duration', min: 0, default: null },
+        },
+      },
+    },
+    remedy: {
+      kind: 'object',
+      optional: true,
+      fields: { kind: { kind: 'enum', values: ['gossip-encryption'], required: true } },
+    },
+    recorder: {
+      kind: 'object',
+      fields: {
+        samplePeriod: { kind: 'duration', min: 100, max: 60_000, default: '1s' },
+        watchHeartbeat: { kind: 'duration', min: 5_000, default: '60s' },
+      },
+    },
+    recovery: {
+      kind: 'object',
+      fields: {
+        timeout: { kind: 'duration', min: 1_000, default: '10m' },
+        latencyTolerance: { kind: 'number', min: 0, max: 10, default: 0.2 },
+      },
+    },
+  },
+};
+
+/** Every field path in the schema ("shipper.mode", "phases[].name"), for "did you mean" across levels. */
+export function allFieldPaths(spec: Spec = SCENARIO_SPEC, prefix = ''): string[] {
+  const out: string[] = [];
+  const inner = spec.kind === 'noneOr' ? spec.spec : spec;
+  if (inner.kind === 'object') {
+    for (const [k, s] of Object.entries(inner.fields)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      out.push(p, ...allFieldPaths(s, p));
+    }
+  } else if (inner.kind === 'list') {
+    out.push(...allFieldPaths(inner.item, `${prefix}[]`));
+  }
+  return out;
+}

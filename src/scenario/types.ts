@@ -1,0 +1,115 @@
+// The resolved scenario: what the controller, the cluster scripts, the apps and the report read. Every
+// default is filled in and every duration is an integer number of milliseconds (fields end in `Ms`), so
+// no consumer parses strings or guesses defaults. Field meanings are documented in lab/scenarios/README.md.
+
+export const PHASE_NAMES = ['baseline', 'cut', 'hold', 'restore', 'flood', 'observe', 'remedy'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+export const SHIPPER_MODES = ['naive', 'backoff', 'ratelimited', 'drop-oldest'] as const;
+export type ShipperMode = (typeof SHIPPER_MODES)[number];
+
+export type Quantity = string;
+
+export interface ContainerResources {
+  requests: { cpu: Quantity | null; memory: Quantity | null };
+  limits: { cpu: Quantity | null; memory: Quantity | null };
+}
+
+export interface ResolvedPhase {
+  name: PhaseName;
+  durationMs: number;
+  /** Offset from the start of the first phase. */
+  startMs: number;
+}
+
+export interface ScenarioData {
+  name: string;
+  description: string;
+  variant: 'sidecar' | 'daemonset';
+  clusters: 1 | 2;
+  cluster: {
+    /** Total workers across all clusters (split evenly when clusters = 2). */
+    workers: number;
+    /** docker --cpus per node container; 'none' = no limit. */
+    nodeCpus: number | 'none';
+    /** docker --memory per node container, docker syntax ("1536m"); 'none' = no limit. */
+    nodeMemory: string | 'none';
+    nodeStatusUpdateFrequencyMs: number;
+    nodeMonitorGracePeriodMs: number;
+    podEvictionTimeoutMs: number;
+    /** kubelet evictionHard thresholds; null = keep kind's. */
+    evictionHard: {
+      memoryAvailable: string | null;
+      nodefsAvailable: string | null;
+      imagefsAvailable: string | null;
+    };
+  };
+  workload: {
+    /** Total app pods across all clusters. */
+    replicas: number;
+    logRatePerSec: number;
+    logLineBytes: number;
+    resources: ContainerResources | 'none';
+  };
+  shipper: {
+    mode: ShipperMode;
+    source: 'file' | 'kubelet-api';
+    bufferMaxBytes: number;
+    bufferMaxLines: number;
+    rateLinesPerSec: number;
+    batchLines: number;
+    backoffInitialMs: number;
+    backoffMaxMs: number;
+    backoffJitter: boolean;
+  };
+  consul: {
+    servers: 1 | 3 | 5;
+    leaveOnTerminate: boolean;
+    reconnectTimeoutMs: number;
+    /** Client agents' advertise_reconnect_timeout; null = not set (servers' reconnectTimeout applies). */
+    advertiseReconnectTimeoutMs: number | null;
+    gossipEncryption: 'off' | 'on-from-start';
+  };
+  kafka: {
+    placement: 'external' | 'in-cluster';
+    partitions: number;
+  };
+  fault: {
+    mode: 'cut' | 'flap';
+    packets: 'drop' | 'reject';
+    flap: { upMs: number; downMs: number };
+  };
+  phases: ResolvedPhase[];
+  remedy: { kind: 'gossip-encryption' } | null;
+  recorder: {
+    samplePeriodMs: number;
+    watchHeartbeatMs: number;
+  };
+  recovery: {
+    timeoutMs: number;
+    latencyTolerance: number;
+  };
+}
+
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type ResolvedScenario = DeepReadonly<
+  ScenarioData & {
+    /** The scenario file as given to loadScenario. */
+    file: string;
+    /** Variant names applied, in order. */
+    variants: string[];
+    /** Every file that contributed, scenario first; '--set' for overrides. */
+    sources: string[];
+    /** Derived: sum of phase durations. */
+    totalMs: number;
+    /** Derived: what one cluster gets (equal to the totals when clusters = 1). */
+    perCluster: { workers: number; replicas: number };
+    /** sha256 of the behaviour-relevant content (everything but name, description, file, variants, sources). */
+    hash: string;
+  }
+>;
