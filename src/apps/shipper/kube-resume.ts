@@ -1,0 +1,48 @@
+// Resuming a kubelet log stream without duplicates. The API's sinceTime reaches the kubelet with
+// second precision (the API server re-encodes it as RFC3339), so a reconnect re-reads the tail of the
+// last second; lines are skipped until the stream passes the last (timestamp, n-th line at that
+// timestamp) already read. The kubelet prints RFC3339Nano with trailing zeros trimmed, so timestamps
+// are normalised to 9 fraction digits before they are compared as strings.
+
+const tsPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
+
+export function normalizeTs(ts: string): string | null {
+  const m = tsPattern.exec(ts);
+  if (!m) return null;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
+}
+
+/** The sinceTime to ask for: the second of `ts`, so nothing after the last read line is missed. */
+export function sinceTimeOf(normalized: string): string {
+  return `${normalized.slice(0, 19)}Z`;
+}
+
+export interface ResumePoint {
+  ts: string;
+  n: number;
+}
+
+export class Resume {
+  private conn: ResumePoint | null = null;
+
+  constructor(private lastRead: ResumePoint | null) {}
+
+  get last(): ResumePoint | null {
+    return this.lastRead;
+  }
+
+  /** Call when a new connection starts: line counting at a timestamp starts over. */
+  reconnect(): void {
+    this.conn = null;
+  }
+
+  /** True if the line is new; false if it was read before. */
+  accept(ts: string): boolean {
+    if (this.conn && this.conn.ts === ts) this.conn.n++;
+    else this.conn = { ts, n: 1 };
+    const last = this.lastRead;
+    if (last && (ts < last.ts || (ts === last.ts && this.conn.n <= last.n))) return false;
+    this.lastRead = { ts, n: this.conn.n };
+    return true;
+  }
+}

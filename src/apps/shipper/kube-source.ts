@@ -1,0 +1,120 @@
+// The `kubelet-api` source: one log stream per selected container. Sidecar: its own pod. DaemonSet:
+// the pods the API lists on this node (fieldSelector spec.nodeName, labelSelector SHIPPER_SELECTOR).
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { Clock } from '../lib/clock.ts';
+import { errorMessage, type Logger } from '../lib/log.ts';
+import { KubeLogStream, type KubeStreamOptions } from './kube-stream.ts';
+import type { Positions } from './positions.ts';
+import type { Selection } from './selection.ts';
+import type { Emitter, Source, SourceStats, Target } from './source.ts';
+
+export interface KubeSourceOptions {
+  scope: 'pod' | 'node';
+  /** Own pod (scope pod). */
+  self: { namespace: string; pod: string; uid: string | undefined };
+  nodeName: string | undefined;
+  namespaces: readonly string[];
+  labelSelector: string | undefined;
+  containers: readonly string[];
+  selection: Selection;
+  discoveryMs: number;
+  stream: KubeStreamOptions;
+}
+
+export function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  // In a pod: the service account; outside (tests, dev): KUBECONFIG or ~/.kube/config.
+  kc.loadFromDefault();
+  return kc;
+}
+
+export class KubeSource implements Source {
+  private readonly streams = new Map<string, KubeLogStream>();
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private readonly api: CoreV1Api;
+
+  constructor(
+    private readonly opts: KubeSourceOptions,
+    private readonly kc: KubeConfig,
+    private readonly emit: Emitter,
+    private readonly stats: SourceStats,
+    private readonly positions: Positions,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  start(): void {
+    this.loop = this.discoveryLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.loop;
+    await Promise.all([...this.streams.values()].map((s) => s.stop()));
+    this.streams.clear();
+  }
+
+  private async targets(): Promise<Target[]> {
+    const o = this.opts;
+    if (o.scope === 'pod') {
+      const uid = o.self.uid ?? '-';
+      return o.containers
+        .filter((c) => c !== '*')
+        .map((c) => ({ id: `${o.self.namespace}/${o.self.pod}/${uid}/${c}`, namespace: o.self.namespace, pod: o.self.pod, container: c, key: o.self.pod }));
+    }
+    const query = { fieldSelector: `spec.nodeName=${o.nodeName}`, ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}) };
+    const pods: V1Pod[] = [];
+    if (o.namespaces.length === 0) pods.push(...(await this.api.listPodForAllNamespaces(query)).items);
+    else for (const namespace of o.namespaces) pods.push(...(await this.api.listNamespacedPod({ namespace, ...query })).items);
+    const out: Target[] = [];
+    for (const pod of pods) {
+      const m = pod.metadata;
+      const phase = pod.status?.phase;
+      if (!m?.name || !m.namespace || phase === 'Pending' || phase === undefined) continue;
+      const ref = { namespace: m.namespace, pod: m.name, uid: m.uid };
+      if (!o.selection.pod(ref)) continue;
+      for (const c of pod.spec?.containers ?? []) {
+        if (!o.selection.container(c.name)) continue;
+        out.push({ id: `${m.namespace}/${m.name}/${m.uid ?? '-'}/${c.name}`, namespace: m.namespace, pod: m.name, container: c.name, key: m.name });
+      }
+    }
+    return out;
+  }
+
+  async discover(): Promise<void> {
+    const wanted = new Map((await this.targets()).map((t) => [t.id, t]));
+    for (const [id, t] of wanted) {
+      const existing = this.streams.get(id);
+      if (existing && !existing.gone) continue;
+      if (existing) await existing.stop();
+      this.log.info('following', { target: id, via: 'kubelet-api' });
+      const s = new KubeLogStream(t, this.opts.stream, { kc: this.kc, emit: this.emit, stats: this.stats, log: this.log, clock: this.clock, position: this.positions.get(id) });
+      this.streams.set(id, s);
+      s.start();
+    }
+    for (const [id, s] of this.streams) {
+      if (wanted.has(id)) continue;
+      this.log.info('stream ended', { target: id });
+      await s.stop();
+      this.streams.delete(id);
+      this.positions.forget(id);
+    }
+    this.stats.streams = this.streams.size;
+  }
+
+  private async discoveryLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.discover();
+      } catch (e) {
+        this.log.warn('pod discovery failed', { error: errorMessage(e) });
+      }
+      await this.clock.sleep(this.opts.discoveryMs, this.abort.signal);
+    }
+  }
+}
