@@ -98,6 +98,18 @@ function mergeInto(
       items.forEach((item, i) => stamp(prov, [...p, start + i], item, { file, srcPath: [...sp, '$append', i] }));
       continue;
     }
+    const directive = isPlainObject(v) ? Object.keys(v).find((x) => x.startsWith('$')) : undefined;
+    if (directive) {
+      issues.push({
+        file,
+        srcPath: [...sp, directive],
+        path: [...p, directive],
+        value: directive,
+        expected: '$append (the only merge directive), applied to a list',
+        problem: 'unknown merge directive',
+      });
+      continue;
+    }
     const cur = target[k];
     if (isPlainObject(v) && isPlainObject(cur)) {
       prov.set(keyOf(p), { file, srcPath: sp });
