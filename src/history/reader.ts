@@ -161,3 +161,21 @@ export function parseHistoryText(text: string, opts: ReadOptions = {}): ReadResu
 function clip(s: string, n = 80): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
+
+/**
+ * Records in file order as they are read, without sorting: for following a live run or scanning a
+ * history too large to hold. Damaged lines are skipped; use readHistory for the warnings.
+ */
+export async function* iterateHistory(file: string): AsyncGenerator<HistoryRecord> {
+  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (obj && typeof obj === 'object' && typeof (obj as { ts?: unknown }).ts === 'string') yield obj as HistoryRecord;
+  }
+}

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryWriter, HistoryError } from '../../src/history/writer.ts';
-import { readHistory, parseHistoryText } from '../../src/history/reader.ts';
+import { readHistory, parseHistoryText, iterateHistory } from '../../src/history/reader.ts';
 import { ofType, RECORD_TYPES, type RecordInput } from '../../src/history/records.ts';
 import { Secret, registerSecret } from '../../src/secrets/secret.ts';
 
@@ -104,6 +104,9 @@ test('reader tolerates a torn last line from a crash and reopening continues seq
   const r = w2.append({ type: 'gap', source: 'recorder', from: new Date(T0 + 1000).toISOString(), reason: 'recorder-restart' });
   assert.equal(r.seq, 4, 'continues after the last intact seq');
   w2.close();
+  const streamed: number[] = [];
+  for await (const rec of iterateHistory(file)) streamed.push(rec.seq);
+  assert.deepEqual(streamed, [1, 2, 3, 4], 'file order, torn line skipped');
   const second = await readHistory(file);
   assert.equal(second.records.length, 4);
   assert.deepEqual(second.warnings.map((x) => x.kind), ['bad-line'], 'the torn line is now damage in the middle');
