@@ -93,6 +93,8 @@ export interface PodRecord extends Base {
   ready?: boolean;
   /** uid of the pod this one replaced (same owner, created after that one was deleted/evicted): the lineage. */
   replaces?: string;
+  /** metadata.creationTimestamp: a pod first seen in a watch's initial list was created before the watch. */
+  createdAt?: string;
   cluster?: number;
 }
 
@@ -119,6 +121,9 @@ export interface CpuRecord extends Base {
   node: string;
   /** Pod uid / container id / process name when the scope is narrower than the node. */
   id?: string;
+  /** What runs in the cgroup when the scope is 'pod' or 'container' ('app', 'shipper', 'consul',
+   *  'metrics-agent'...), so analysis can sum CPU per component across pods. */
+  component?: string;
   /** Average cores used over the sample window. */
   cores: number;
   memBytes?: number;
@@ -133,6 +138,20 @@ export interface ConsulMembersRecord extends Base {
   total: number;
   /** The agent (server name or pod) whose view this is; gossip views differ between members. */
   observer: string;
+  /** Names of the members in state failed at sample time; lets analysis say how long each one lingered. */
+  failed?: string[];
+}
+
+/** A Consul server's own telemetry (/v1/agent/metrics): gossip traffic and the server's load. */
+export interface ConsulTelemetryRecord extends Base {
+  type: 'consul-telemetry';
+  observer: string;
+  /** Cumulative counters since the agent started (e.g. 'memberlist.udp.sent' bytes, 'memberlist.gossip'
+   *  messages); analysis turns them into rates and treats a decrease as a restart. */
+  counters: Record<string, number>;
+  gauges?: Record<string, number>;
+  /** CPU of the server process (cores averaged over the sample window). */
+  cpuCores?: number;
 }
 
 export interface LatencyBase extends Base {
@@ -171,6 +190,8 @@ export interface KafkaRecord extends Base {
   received?: Record<string, number>;
   /** Consumer lag (messages) at sample time. */
   backlog?: number;
+  /** Write-to-receive delay of the messages counted in `received` (line timestamp to consumer). */
+  delay?: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 export interface ShipperRecord extends Base {
@@ -178,6 +199,15 @@ export interface ShipperRecord extends Base {
   pod: string;
   node?: string;
   /** The shipper's own counters as it reports them (bufferedLines, bufferedBytes, sent, dropped, retries...). */
+  counters: Record<string, number>;
+}
+
+/** An app pod's own counters (log_lines_total...): the "written" side of the delivery balance. */
+export interface AppRecord extends Base {
+  type: 'app';
+  pod: string;
+  uid?: string;
+  node?: string;
   counters: Record<string, number>;
 }
 
@@ -196,6 +226,10 @@ export interface GapRecord extends Base {
   /** Absent while the gap is still open. */
   to?: string;
   reason: GapReason;
+  /** Record types the gap blinds; absent: the types `source` writes (all types if it wrote none). */
+  affects?: RecordType[];
+  /** The node the blind part watched, when it watches one node (a CPU sampler). */
+  node?: string;
   error?: string;
 }
 
@@ -229,6 +263,8 @@ export interface RecordByType {
   'vault-health': VaultHealthRecord;
   kafka: KafkaRecord;
   shipper: ShipperRecord;
+  'consul-telemetry': ConsulTelemetryRecord;
+  app: AppRecord;
   gap: GapRecord;
   note: NoteRecord;
   meta: MetaRecord;
@@ -255,6 +291,8 @@ const KNOWN_TYPES: { [K in RecordType]: true } = {
   'vault-health': true,
   kafka: true,
   shipper: true,
+  'consul-telemetry': true,
+  app: true,
   gap: true,
   note: true,
   meta: true,
