@@ -1,0 +1,66 @@
+import type Consul from 'consul';
+import type { RecordInput } from '../history/records.ts';
+import type { Secret } from '../secrets/secret.ts';
+import { SERF_STATUS } from '../components/consul.ts';
+import { vaultClient } from '../components/vault.ts';
+
+type Emit = (r: RecordInput) => void;
+
+function errText(err: unknown): string {
+  return ((err as Error)?.message ?? String(err)).split('\n')[0]!.slice(0, 200);
+}
+
+/**
+ * The pool as one server sees it, and how fast Consul answers. A server's LAN member list is the view that
+ * matters: it is what every agent's gossip converges to, phantom members included.
+ */
+export async function probeConsul(c: Consul, emit: Emit): Promise<void> {
+  const ts = new Date().toISOString();
+  const started = performance.now();
+  try {
+    const members = (await c.agent.members()) as unknown as Array<{ Name: string; Status: number }>;
+    const counts = { alive: 0, leaving: 0, left: 0, failed: 0, suspect: 0 };
+    for (const m of members) {
+      const st = SERF_STATUS[m.Status];
+      if (st && st !== 'none') counts[st]++;
+    }
+    emit({ type: 'consul-members', source: 'probe/consul', ts, counts, total: members.length, observer: 'consul-server (via NodePort)' });
+    emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', ms: performance.now() - started });
+  } catch (err) {
+    emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', error: errText(err) });
+  }
+  const kvStarted = performance.now();
+  try {
+    await c.kv.get('outage-lab/probe');
+    emit({ type: 'consul-latency', source: 'probe/consul', op: 'kv-read', ms: performance.now() - kvStarted });
+  } catch (err) {
+    emit({ type: 'consul-latency', source: 'probe/consul', op: 'kv-read', error: errText(err) });
+  }
+}
+
+/** Vault's health and a KV read: a sealed or Consul-starved Vault shows here as errors and latency. */
+export async function probeVault(port: number, token: Secret | undefined, emit: Emit): Promise<void> {
+  const v = vaultClient(port, token);
+  const started = performance.now();
+  try {
+    const h = (await v.health({ standbycode: 200, sealedcode: 200, uninitcode: 200, perfstandbycode: 200 })) as Record<string, unknown>;
+    emit({
+      type: 'vault-health',
+      source: 'probe/vault',
+      initialized: h.initialized === true,
+      sealed: h.sealed === true,
+      standby: h.standby === true,
+      ms: performance.now() - started,
+    });
+  } catch (err) {
+    emit({ type: 'vault-health', source: 'probe/vault', initialized: null, sealed: null, standby: null, ms: performance.now() - started, error: errText(err) });
+  }
+  if (!token) return;
+  const kvStarted = performance.now();
+  try {
+    await v.read('lab/probe');
+    emit({ type: 'vault-latency', source: 'probe/vault', op: 'kv-read', ms: performance.now() - kvStarted });
+  } catch (err) {
+    emit({ type: 'vault-latency', source: 'probe/vault', op: 'kv-read', error: errText(err) });
+  }
+}
