@@ -103,22 +103,29 @@ export class LineBuffer {
   /** Starts a batch: the retried records first, then the queue. Only one batch may be in flight. */
   take(maxLines: number, maxBytes: number): LogRecord[] {
     if (this.inFlight) throw new Error('a batch is already in flight');
-    const batch: LogRecord[] = [];
+    let batch: LogRecord[] = [];
     let bytes = 0;
-    let i = 0;
-    while (i < this.retry.length && batch.length < maxLines) {
-      const r = this.retry[i]!;
-      if (batch.length > 0 && bytes + r.bytes > maxBytes) break;
-      batch.push(r);
-      bytes += r.bytes;
-      i++;
-    }
-    if (i > 0) {
+    if (this.retry.length <= maxLines && this.retryBytes <= maxBytes) {
+      // The common retry: the whole failed batch again, without copying it (a naive shipper does
+      // this thousands of times a second while Kafka is down).
+      batch = this.retry;
+      bytes = this.retryBytes;
+      this.retry = [];
+      this.retryBytes = 0;
+    } else {
+      let i = 0;
+      while (i < this.retry.length && batch.length < maxLines) {
+        const r = this.retry[i]!;
+        if (batch.length > 0 && bytes + r.bytes > maxBytes) break;
+        batch.push(r);
+        bytes += r.bytes;
+        i++;
+      }
       this.retry = this.retry.slice(i);
       this.retryBytes -= bytes;
     }
     if (batch.length < maxLines && this.retry.length === 0) {
-      const rest = this.queue.take(maxLines - batch.length, batch.length > 0 ? maxBytes - bytes : maxBytes);
+      const rest = this.queue.take(maxLines - batch.length, maxBytes - bytes, batch.length > 0);
       for (const r of rest) {
         batch.push(r);
         bytes += r.bytes;
@@ -141,7 +148,7 @@ export class LineBuffer {
       this.wake('room');
     } else {
       // The batch was counted while in flight, so putting it back cannot exceed the bounds.
-      this.retry = batch.concat(this.retry);
+      this.retry = this.retry.length === 0 ? batch : batch.concat(this.retry);
       this.retryBytes += bytes;
     }
   }

@@ -33,10 +33,10 @@ export class NaivePolicy implements FlushPolicy {
   readonly mode = 'naive';
   readonly overflow = 'block';
   constructor(private readonly batch: BatchLimits) {}
-  next(): Decision {
+  next(_now: number, _waitingLines: number): Decision {
     return { kind: 'send', maxLines: this.batch.maxLines, maxBytes: this.batch.maxBytes };
   }
-  onResult(): void {}
+  onResult(_now: number, _lines: number, _ok: boolean): void {}
 }
 
 /** Normal batches; after failures, jittered exponential backoff; after a success, full speed again. */
@@ -50,7 +50,7 @@ export class BackoffPolicy implements FlushPolicy {
     this.backoff = new Backoff(backoff, random);
   }
 
-  next(now: number): Decision {
+  next(now: number, _waitingLines?: number): Decision {
     if (now < this.retryAt) return { kind: 'wait', ms: this.retryAt - now };
     return { kind: 'send', maxLines: this.batch.maxLines, maxBytes: this.batch.maxBytes };
   }

@@ -5,8 +5,11 @@ export interface RecordQueue {
   readonly lines: number;
   readonly bytes: number;
   push(record: LogRecord): void;
-  /** Removes and returns up to maxLines oldest records within maxBytes (always at least one if any). */
-  take(maxLines: number, maxBytes: number): LogRecord[];
+  /**
+   * Removes and returns up to maxLines oldest records within maxBytes. Unless `strict`, the first
+   * record is taken even if it alone exceeds maxBytes, so an oversized line cannot block the queue.
+   */
+  take(maxLines: number, maxBytes: number, strict?: boolean): LogRecord[];
   /** Discards everything (used at shutdown); returns nothing because nothing was delivered. */
   close(): void;
 }
@@ -29,12 +32,12 @@ export class MemoryQueue implements RecordQueue {
     this._bytes += record.bytes;
   }
 
-  take(maxLines: number, maxBytes: number): LogRecord[] {
+  take(maxLines: number, maxBytes: number, strict = false): LogRecord[] {
     const out: LogRecord[] = [];
     let bytes = 0;
     while (this.head < this.items.length && out.length < maxLines) {
       const r = this.items[this.head]!;
-      if (out.length > 0 && bytes + r.bytes > maxBytes) break;
+      if ((out.length > 0 || strict) && bytes + r.bytes > maxBytes) break;
       out.push(r);
       bytes += r.bytes;
       this.head++;

@@ -62,9 +62,9 @@ export class SpillQueue implements RecordQueue {
     if (this.tailBytes >= this.opts.segmentBytes) this.writeTail();
   }
 
-  take(maxLines: number, maxBytes: number): LogRecord[] {
+  take(maxLines: number, maxBytes: number, strict = false): LogRecord[] {
     if (this.mem.lines === 0) this.refill();
-    return this.mem.take(maxLines, maxBytes);
+    return this.mem.take(maxLines, maxBytes, strict);
   }
 
   close(): void {
