@@ -11,7 +11,9 @@ export async function limitNodeContainers(containers: string[], cpCpus: number, 
     const isCp = c.endsWith('-control-plane');
     const [cpu, memory] = isCp ? [cpCpus, cpMem] : [cpus, mem];
     // memory-swap equal to memory: no swap, so a node that runs out behaves like a VM that runs out.
-    await run('docker', ['update', '--cpus', String(cpu), '--memory', memory, '--memory-swap', memory, c]);
+    // A limit of 0 means none (the scenario said 'none').
+    const memArgs = memory === '0' ? [] : ['--memory', memory, '--memory-swap', memory];
+    await run('docker', ['update', '--cpus', String(cpu), ...memArgs, c]);
   }
 }
 

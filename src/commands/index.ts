@@ -2,6 +2,7 @@ import type { Command } from './types.ts';
 import { docker } from './docker.ts';
 import { images } from './images.ts';
 import { healCommand } from './heal.ts';
+import { replayCommand } from './replay.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
@@ -9,6 +10,7 @@ export const commands: Record<string, Command> = {
   docker,
   images,
   up: upCommand,
+  replay: replayCommand,
   status: statusCommand,
   heal: healCommand,
   down: downCommand,

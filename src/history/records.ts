@@ -190,6 +190,8 @@ export interface KafkaRecord extends Base {
   received?: Record<string, number>;
   /** Consumer lag (messages) at sample time. */
   backlog?: number;
+  /** At the end of a run: per pod, distinct lines delivered, duplicates, highest sequence number seen. */
+  delivered?: Record<string, { unique: number; duplicates: number; maxSeq: number }>;
   /** Write-to-receive delay of the messages counted in `received` (line timestamp to consumer). */
   delay?: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
@@ -198,6 +200,8 @@ export interface ShipperRecord extends Base {
   type: 'shipper';
   pod: string;
   node?: string;
+  /** Which in-pod program reported: the shipper (default), the dev-env app, or the metrics agent. */
+  component?: 'shipper' | 'app' | 'metrics-agent';
   /** The shipper's own counters as it reports them (bufferedLines, bufferedBytes, sent, dropped, retries...). */
   counters: Record<string, number>;
 }

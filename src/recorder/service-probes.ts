@@ -64,3 +64,22 @@ export async function probeVault(port: number, token: Secret | undefined, emit: 
     emit({ type: 'vault-latency', source: 'probe/vault', op: 'kv-read', error: errText(err) });
   }
 }
+
+/** Gossip traffic as the server sees it: cumulative counters from Consul's Prometheus-format telemetry. */
+export async function probeConsulTelemetry(port: number, emit: Emit): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/agent/metrics?format=prometheus`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`consul telemetry: HTTP ${res.status}`);
+  const text = await res.text();
+  const counters: Record<string, number> = {};
+  const gauges: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(consul_(?:memberlist|serf)_[a-z_]+?)(?:_count|_sum|_total)?(\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
+    if (!m) continue;
+    const name = m[1]!.replace(/^consul_/, '').replaceAll('_', '.') + (line.includes('_sum') ? '.sum' : line.includes('_count') ? '.count' : '');
+    const v = Number(m[3]);
+    if (!Number.isFinite(v)) continue;
+    if (/^consul_(memberlist|serf)_[a-z_]+(_count|_sum|_total)/.test(line)) counters[name] = (counters[name] ?? 0) + v;
+    else gauges[name] = (gauges[name] ?? 0) + v;
+  }
+  emit({ type: 'consul-telemetry', source: 'probe/consul-telemetry', observer: 'consul-server (via NodePort)', counters, gauges });
+}

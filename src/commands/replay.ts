@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { replay } from '../controller/replay.ts';
+import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
+import { listVariants, parseSetArgs } from '../scenario/index.ts';
+import { LabError } from '../util/errors.ts';
+import { repoRoot } from '../util/paths.ts';
+import { info } from '../ui/progress.ts';
+import type { Command } from './types.ts';
+
+export function scenarioPath(arg: string | undefined): string {
+  const name = arg ?? 'target-2019';
+  if (existsSync(name)) return name;
+  const inLab = join(repoRoot, 'lab', 'scenarios', name.endsWith('.yaml') ? name : `${name}.yaml`);
+  if (existsSync(inLab)) return inLab;
+  throw new LabError(`no scenario "${name}"`, 'give a file path, or a name from lab/scenarios/ (target-2019, smoke)');
+}
+
+export const replayCommand: Command = {
+  summary: 'run a scenario end to end: cluster up, workload, cut Kafka, record, heal, report',
+  usage: `lab replay [scenario] [--variant name]... [--set path=value]... [--source auto|pull|build] [--no-samplers]
+
+  scenario     a name from lab/scenarios/ (default target-2019) or a path
+  --variant    overlay from lab/variants/ (repeatable, applied in order): ${listVariants().map((v) => v.name).join(', ')}
+  --set        override one field, e.g. --set shipper.mode=backoff
+  --no-samplers  watchers only (for the recorder-overhead benchmark)`,
+  options: {
+    variant: { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    source: { type: 'string', default: 'auto' },
+    'no-samplers': { type: 'boolean', default: false },
+  },
+  async run(v, positionals) {
+    const source = v.source as ImageSource;
+    if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
+    const result = await replay({
+      scenarioFile: scenarioPath(positionals[0]),
+      variants: (v.variant as string[] | undefined) ?? [],
+      overrides: v.set ? parseSetArgs(v.set as string[]) : undefined,
+      source,
+      samplers: v['no-samplers'] !== true,
+    });
+    const lost = result.delivery.filter((d) => d.written !== undefined && d.delivered < d.written);
+    info(`\n✔ Network healed. Run ${result.status}: ${result.runDir}`);
+    info(`  delivery: ${result.delivery.reduce((s, d) => s + d.delivered, 0)} lines delivered from ${result.delivery.length} pods${lost.length ? `, ${lost.length} pods behind` : ''}`);
+    return result.status === 'completed' ? 0 : 1;
+  },
+};

@@ -1,0 +1,21 @@
+import type { ResolvedScenario } from '../scenario/index.ts';
+import { DEFAULT_CLUSTER, type ClusterSettings } from '../cluster/settings.ts';
+import { formatGoDuration } from '../util/duration.ts';
+
+/** The cluster a scenario asks for; timings baked into kubeadm at creation are part of its shape. */
+export function clusterSettingsFor(s: ResolvedScenario, base: ClusterSettings = DEFAULT_CLUSTER): ClusterSettings {
+  return {
+    ...base,
+    workers: s.perCluster.workers,
+    nodeCpus: s.cluster.nodeCpus === 'none' ? 0 : s.cluster.nodeCpus,
+    nodeMemory: s.cluster.nodeMemory === 'none' ? '0' : s.cluster.nodeMemory,
+    nodeStatusUpdateFrequency: formatGoDuration(s.cluster.nodeStatusUpdateFrequencyMs),
+    nodeMonitorGracePeriod: formatGoDuration(s.cluster.nodeMonitorGracePeriodMs),
+    defaultTolerationSeconds: Math.round(s.cluster.podEvictionTimeoutMs / 1000),
+  };
+}
+
+/** What cannot change without recreating the cluster (CPU and memory limits can: docker update). */
+export function shapeOf(c: ClusterSettings): string {
+  return JSON.stringify([c.workers, c.nodeStatusUpdateFrequency, c.nodeMonitorGracePeriod, c.defaultTolerationSeconds]);
+}

@@ -1,0 +1,236 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from '../scenario/index.ts';
+import { HistoryWriter } from '../history/writer.ts';
+import { FaultJournal, acquireLock } from '../faults/journal.ts';
+import { healJournal } from '../faults/runner.ts';
+import { up } from '../cluster/up.ts';
+import { down } from '../cluster/down.ts';
+import { clients } from '../cluster/kube.ts';
+import { applyAll, resolveImages } from '../cluster/manifests.ts';
+import { isReady } from '../cluster/nodes.ts';
+import { readState } from '../cluster/state.ts';
+import { consulClient, memberCounts } from '../components/consul.ts';
+import { loadCredentials } from '../components/vault.ts';
+import { Recorder } from '../recorder/recorder.ts';
+import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
+import { capture } from '../util/exec.ts';
+import { LabError } from '../util/errors.ts';
+import { ensureDir, runsDir, stateDir } from '../util/paths.ts';
+import { fileStamp, utcIso } from '../util/time.ts';
+import { formatDuration } from '../util/duration.ts';
+import { waitFor } from '../util/wait.ts';
+import { info, task } from '../ui/progress.ts';
+import type { ImageSource } from '../images/build.ts';
+import { AbortableClock } from './clock.ts';
+import { clusterSettingsFor, shapeOf } from './cluster-for-scenario.ts';
+import { pruneDeadMembers } from './consul-reset.ts';
+import { KafkaFaultDriver } from './kafka-fault.ts';
+import { LiveStatus } from './live-status.ts';
+
+export interface ReplayOptions {
+  scenarioFile: string;
+  variants: string[];
+  overrides?: Record<string, unknown>;
+  source?: ImageSource;
+  /** false: watchers only (the recorder-overhead benchmark's baseline). */
+  samplers?: boolean;
+  /** Called with the run folder once the history exists (tests use it to kill the controller mid-run). */
+  onRunDir?: (dir: string) => void;
+}
+
+export interface ReplayResult {
+  runDir: string;
+  scenario: ResolvedScenario;
+  status: 'completed' | 'aborted' | 'failed';
+  delivery: { pod: string; written?: number; delivered: number; duplicates: number; dropped?: number }[];
+}
+
+async function deleteWorkload(core: ReturnType<typeof clients>['core']): Promise<void> {
+  try {
+    await core.deleteNamespace({ name: WORKLOAD_NS });
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return;
+    throw err;
+  }
+  await waitFor(
+    async () => {
+      try {
+        await core.readNamespace({ name: WORKLOAD_NS });
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs: 3 * 60_000, what: `namespace ${WORKLOAD_NS} from the previous run to be gone` },
+  );
+}
+
+function versions(images: Record<string, string>, consulVersion: string, vaultVersion: string): Record<string, string> {
+  return { lab: '0.1.0', node: process.version, ...Object.fromEntries(Object.entries(images).map(([k, v]) => [`image:${k}`, v])), consul: consulVersion, vault: vaultVersion };
+}
+
+/**
+ * One replay: the cluster the scenario asks for, a fresh workload at steady state, then the phases on a
+ * clock. The controller's only actions on the system are the network fault and the remedy; it heals in
+ * `finally`, whatever happened, and a crash is healed by the next `lab` command from the journal.
+ */
+export async function replay(o: ReplayOptions): Promise<ReplayResult> {
+  const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
+  if (scenario.clusters !== 1) throw new LabError('split-cluster scenarios (clusters: 2) are not implemented yet', 'run with clusters: 1');
+  if (scenario.kafka.placement !== 'external') throw new LabError('kafka.placement in-cluster is not implemented yet', 'use kafka.placement: external');
+  const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
+  const lock = acquireLock(stateDir, runId);
+  const journal = FaultJournal.open(stateDir, { runId });
+  const clock = new AbortableClock();
+  const onSignal = (sig: string) => () => {
+    info(`\n${sig}: stopping the run and healing the network…`);
+    clock.abort(sig);
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+  let history: HistoryWriter | undefined;
+  let recorder: Recorder | undefined;
+  let driver: KafkaFaultDriver | undefined;
+  let status: ReplayResult['status'] = 'completed';
+  const runDir = ensureDir(join(runsDir, runId));
+  try {
+    const orphans = await healJournal(journal, 'orphans');
+    if (orphans.healed.length) info(`✔ Healed ${orphans.healed.length} fault(s) left by an earlier controller`);
+
+    info(`▶ ${describeScenario(scenario)}`);
+    info(`  ${phaseLine(scenario)}`);
+    const wanted = clusterSettingsFor(scenario, readState()?.settings);
+    const existing = readState();
+    if (existing && shapeOf(existing.settings) !== shapeOf(wanted)) {
+      info(`  the running cluster has another shape (workers/timings) than this scenario: recreating it`);
+      await down(existing.settings.name);
+    }
+    const state = await up({ settings: wanted, source: o.source ?? 'auto' });
+    const c = clients({ clusterName: state.settings.name });
+    const consul = consulClient(state.settings.consulHostPort);
+
+    await task('Fresh workload', async (t) => {
+      t.step('removing the previous run’s workload');
+      await deleteWorkload(c.core);
+      const pruned = await pruneDeadMembers(consul, state.settings.consulHostPort);
+      t.detail(`pruned ${pruned} dead Consul members of earlier runs`);
+    });
+
+    writeFileSync(join(runDir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
+    history = HistoryWriter.open(join(runDir, 'history.jsonl'));
+    o.onRunDir?.(runDir);
+    const live = new LiveStatus();
+    history.subscribe(live.observe);
+    const self = (await consul.agent.self()) as unknown as { Config?: { Version?: string } };
+    const vaultVersion = await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', state.images.vault!]).catch(() => '');
+    const vers = versions(state.images, self.Config?.Version ?? '?', vaultVersion || (state.images.vault ?? '?'));
+    writeFileSync(join(runDir, 'versions.json'), `${JSON.stringify(vers, null, 2)}\n`);
+    history.append({ type: 'meta', source: 'controller', runId, versions: vers, scenarioHash: scenario.hash, scenarioName: scenario.name, variants: [...scenario.variants], details: { cluster: state.settings } });
+
+    const nodeNames = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${state.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
+    const nodes = await Promise.all(nodeNames.map(async (name) => ({ name, containerId: await capture('docker', ['inspect', '--format', '{{.Id}}', name]) })));
+    recorder = new Recorder({
+      runId,
+      history,
+      clients: c,
+      nodes,
+      podNamespaces: [WORKLOAD_NS, 'lab'],
+      samplePeriodMs: scenario.recorder.samplePeriodMs,
+      statsPeriodMs: Math.max(5000, scenario.recorder.samplePeriodMs),
+      consulPort: state.settings.consulHostPort,
+      vaultPort: state.settings.vaultHostPort,
+      vaultToken: loadCredentials()?.rootToken,
+      kafkaBroker: state.kafka.external,
+      statsTargets:
+        scenario.variant === 'sidecar'
+          ? [
+              { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'shipper', port: PORTS.shipper },
+              { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app },
+            ]
+          : [
+              { namespace: WORKLOAD_NS, selector: 'app=node-agents', component: 'shipper', port: PORTS.shipper },
+              { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app },
+            ],
+      samplers: o.samplers !== false,
+    });
+    await recorder.start();
+
+    await task(`Workload: ${scenario.workload.replicas} dev-env pods, ${scenario.variant} variant`, async (t) => {
+      const objs = renderWorkload({
+        scenario,
+        images: { apps: state.images.apps!, consul: state.images.consul! },
+        kafkaBroker: state.kafka.internal,
+        consulServers: [0, 1, 2].slice(0, scenario.consul.servers).map((i) => `consul-server-${i}.consul-server.lab.svc.cluster.local`),
+      });
+      await applyAll(c.objects, resolveImages(objs, {}));
+      const expectedAgents = scenario.variant === 'sidecar' ? scenario.perCluster.replicas : scenario.perCluster.workers;
+      await waitFor(
+        async () => {
+          const pods = (await c.core.listNamespacedPod({ namespace: WORKLOAD_NS })).items;
+          const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+          const m = await memberCounts(consul).catch(() => undefined);
+          t.step(`${ready}/${pods.length} pods ready, pool ${m?.alive ?? '?'} alive`);
+          const want = scenario.perCluster.replicas + (scenario.variant === 'daemonset' ? scenario.perCluster.workers : 0);
+          // Pool: the servers, Vault's agent, and one agent per pod (sidecar) or per node (daemonset).
+          return ready === want && pods.length === want && m !== undefined && m.alive >= scenario.consul.servers + 1 + expectedAgents;
+        },
+        { timeoutMs: 8 * 60_000, intervalMs: 3000, what: 'the workload to be Running and its agents in the pool', hint: `kubectl -n ${WORKLOAD_NS} get pods -o wide` },
+      );
+    });
+    live.markSteady(utcIso());
+    const kafkaIp = state.kafka.internal.split(':')[0]!;
+    driver = new KafkaFaultDriver(journal, history, { nodes: nodeNames, kafkaIp });
+
+    const started = Date.now();
+    const ticker = setInterval(() => {
+      const elapsed = Date.now() - started;
+      const phase = scenario.phases.find((p) => elapsed >= p.startMs && elapsed < p.startMs + Math.max(p.durationMs, 1));
+      info(`  ${formatDuration(elapsed)} ${phase ? `in ${phase.name}` : ''} · ${live.line()}`);
+    }, 10_000);
+    try {
+      for (const [index, phase] of scenario.phases.entries()) {
+        if (clock.aborted) break;
+        history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'start', index, plannedMs: phase.durationMs });
+        info(`▸ ${phase.name}${phase.durationMs ? ` (${formatDuration(phase.durationMs)})` : ''}`);
+        if (phase.name === 'cut') {
+          if (scenario.fault.mode === 'flap') driver.startFlapping(clock, scenario.fault.flap.upMs, scenario.fault.flap.downMs);
+          else await driver.cut();
+        } else if (phase.name === 'restore') {
+          await driver.restore();
+        } else if (phase.name === 'remedy') {
+          history.append({ type: 'note', source: 'controller', text: 'remedy phase: gossip-encryption remedy is not implemented yet; observing only', level: 'warn' });
+        }
+        await clock.sleep(phase.durationMs);
+        history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'end', index });
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    if (clock.aborted) status = 'aborted';
+  } catch (err) {
+    status = 'failed';
+    history?.append({ type: 'note', source: 'controller', text: `run failed: ${(err as Error).message}`, level: 'error' });
+    throw err;
+  } finally {
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('SIGTERM', handlers.SIGTERM);
+    // Heal first, observe after: whatever went wrong, the network comes back before anything else.
+    if (driver) await driver.restore().catch((err: unknown) => info(`✖ heal failed: ${(err as Error).message}; run \`npx lab heal\``));
+    await healJournal(journal, 'all').catch(() => {});
+    if (recorder) {
+      await recorder.stop().catch(() => {});
+      history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
+    }
+    history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
+    history?.close();
+    lock.release();
+  }
+  const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
+    const app = recorder?.lastStats.get(`app/${pod}`);
+    return { pod, written: app?.log_lines_total, delivered: d.unique, duplicates: d.duplicates };
+  });
+  writeFileSync(join(runDir, 'delivery.json'), `${JSON.stringify(delivery, null, 2)}\n`);
+  return { runDir, scenario, status, delivery };
+}

@@ -1,0 +1,196 @@
+import type { Obj } from '../cluster/manifests.ts';
+import type { ResolvedScenario } from '../scenario/index.ts';
+import { configMap } from '../cluster/manifests.ts';
+import { consulConfigMap } from '../components/consul-config.ts';
+import { formatGoDuration } from '../util/duration.ts';
+
+export const WORKLOAD_NS = 'devenv';
+export const APP_LABEL = 'devenv';
+export const PORTS = { app: 8080, shipper: 9101, metrics: 9102 } as const;
+
+export interface WorkloadInputs {
+  scenario: ResolvedScenario;
+  images: { apps: string; consul: string };
+  kafkaBroker: string;
+  /** Consul servers' DNS names the agents retry-join. */
+  consulServers: string[];
+  /** Name of the Secret holding the gossip key, when agents must start with encryption on. */
+  gossipSecret?: string;
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+const env = (o: Record<string, string | number>) => Object.entries(o).map(([name, value]) => ({ name, value: String(value) }));
+
+function shipperEnv(w: WorkloadInputs, scope: 'pod' | 'node') {
+  const s = w.scenario.shipper;
+  return [
+    fieldEnv('POD_NAME', 'metadata.name'),
+    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldEnv('POD_UID', 'metadata.uid'),
+    fieldEnv('NODE_NAME', 'spec.nodeName'),
+    ...env({
+      SHIPPER_SCOPE: scope,
+      SHIPPER_SOURCE: s.source,
+      SHIPPER_MODE: s.mode,
+      SHIPPER_NAMESPACES: WORKLOAD_NS,
+      SHIPPER_SELECTOR: `app=${APP_LABEL}`,
+      APP_CONTAINER: 'app',
+      BUFFER_MAX_BYTES: s.bufferMaxBytes,
+      BUFFER_MAX_LINES: s.bufferMaxLines,
+      RATE_LINES_PER_SEC: s.rateLinesPerSec,
+      BATCH_MAX_LINES: s.batchLines,
+      BACKOFF_INITIAL_MS: s.backoffInitialMs,
+      BACKOFF_MAX_MS: s.backoffMaxMs,
+      KAFKA_BROKERS: w.kafkaBroker,
+      SHIPPER_PORT: PORTS.shipper,
+      LOG_LEVEL: 'warn',
+    }),
+  ];
+}
+
+function consulAgent(w: WorkloadInputs, registerApp: boolean) {
+  const joins = w.consulServers.map((s) => `-retry-join=${s}`).join(' ');
+  const service = registerApp
+    ? JSON.stringify({ service: { name: APP_LABEL, port: PORTS.app, check: { http: `http://127.0.0.1:${PORTS.app}/healthz`, interval: '10s' } } })
+    : '';
+  const advertiseReconnect = w.scenario.consul.advertiseReconnectTimeoutMs;
+  // The agent registers as soon as the pod starts, before the app runs: that is how 2019's sidecars behaved.
+  const script = [
+    'mkdir -p /tmp/consul-extra',
+    registerApp ? 'printf "%s" "$SERVICE_JSON" > /tmp/consul-extra/service.json' : '',
+    advertiseReconnect !== null ? `printf '{"advertise_reconnect_timeout":"${formatGoDuration(advertiseReconnect)}"}' > /tmp/consul-extra/reconnect.json` : '',
+    `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${w.gossipSecret ? '-encrypt="$GOSSIP_KEY" ' : ''}${joins}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    name: 'consul-agent',
+    image: w.images.consul,
+    imagePullPolicy: 'Never',
+    command: ['sh', '-c', script],
+    env: [
+      fieldEnv('POD_NAME', 'metadata.name'),
+      fieldEnv('POD_IP', 'status.podIP'),
+      ...(registerApp ? env({ SERVICE_JSON: service }) : []),
+      ...(w.gossipSecret ? [{ name: 'GOSSIP_KEY', valueFrom: { secretKeyRef: { name: w.gossipSecret, key: 'key' } } }] : []),
+    ],
+    volumeMounts: [{ name: 'consul-config', mountPath: '/consul/config' }],
+  };
+}
+
+function appContainer(w: WorkloadInputs) {
+  const r = w.scenario.workload.resources;
+  const resources =
+    r === 'none'
+      ? undefined
+      : {
+          requests: Object.fromEntries(Object.entries(r.requests).filter(([, v]) => v !== null)),
+          limits: Object.fromEntries(Object.entries(r.limits).filter(([, v]) => v !== null)),
+        };
+  return {
+    name: 'app',
+    image: w.images.apps,
+    imagePullPolicy: 'Never',
+    command: ['node', '/app/devenv.mjs'],
+    env: [fieldEnv('POD_NAME', 'metadata.name'), ...env({ LOG_RATE: w.scenario.workload.logRatePerSec, LOG_LINE_BYTES: w.scenario.workload.logLineBytes, APP_PORT: PORTS.app })],
+    ports: [{ containerPort: PORTS.app, name: 'http' }],
+    readinessProbe: { httpGet: { path: '/healthz', port: PORTS.app }, periodSeconds: 10 },
+    ...(resources ? { resources } : {}),
+  };
+}
+
+const logVolumes = [
+  { name: 'varlogpods', hostPath: { path: '/var/log/pods' } },
+  { name: 'shipper-state', emptyDir: {} },
+];
+const logMounts = [
+  { name: 'varlogpods', mountPath: '/var/log/pods', readOnly: true },
+  { name: 'shipper-state', mountPath: '/var/lib/shipper' },
+];
+
+function rbac(): Obj[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'devenv', namespace: WORKLOAD_NS } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'log-reader', namespace: WORKLOAD_NS },
+      rules: [{ apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'log-reader', namespace: WORKLOAD_NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'log-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'devenv', namespace: WORKLOAD_NS }],
+    },
+  ];
+}
+
+/** The dev-env workload of a scenario: app pods with sidecars (2019), or bare app pods plus per-node agents. */
+export function renderWorkload(w: WorkloadInputs): Obj[] {
+  const s = w.scenario;
+  const sidecar = s.variant === 'sidecar';
+  const consulCfg = consulConfigMap({ leaveOnTerminate: s.consul.leaveOnTerminate, reconnectTimeout: formatGoDuration(s.consul.reconnectTimeoutMs) });
+  consulCfg.metadata!.namespace = WORKLOAD_NS;
+  const podSpec = {
+    serviceAccountName: 'devenv',
+    terminationGracePeriodSeconds: 10,
+    nodeSelector: { 'outage-lab/role': 'worker' },
+    containers: sidecar
+      ? [
+          appContainer(w),
+          { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'pod'), volumeMounts: logMounts },
+          {
+            name: 'metrics-agent',
+            image: w.images.apps,
+            imagePullPolicy: 'Never',
+            command: ['node', '/app/metrics-agent.mjs'],
+            env: [fieldEnv('POD_NAME', 'metadata.name'), ...env({ SCRAPE_URL: `http://127.0.0.1:${PORTS.app}/metrics`, KAFKA_BROKERS: w.kafkaBroker, SHIPPER_MODE: s.shipper.mode, METRICS_AGENT_PORT: PORTS.metrics, LOG_LEVEL: 'warn' })],
+          },
+          consulAgent(w, true),
+        ]
+      : [appContainer(w)],
+    volumes: sidecar ? [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }] : [],
+  };
+  const objs: Obj[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: WORKLOAD_NS, labels: { 'outage-lab/managed': 'true' } } },
+    ...rbac(),
+    consulCfg,
+    configMap(WORKLOAD_NS, 'scenario', { hash: s.hash, name: s.name }),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: APP_LABEL, namespace: WORKLOAD_NS, labels: { app: APP_LABEL } },
+      spec: {
+        replicas: s.perCluster.replicas,
+        selector: { matchLabels: { app: APP_LABEL } },
+        template: { metadata: { labels: { app: APP_LABEL, 'outage-lab/variant': s.variant } }, spec: podSpec },
+      },
+    },
+  ];
+  if (!sidecar) {
+    objs.push({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'node-agents', namespace: WORKLOAD_NS, labels: { app: 'node-agents' } },
+      spec: {
+        selector: { matchLabels: { app: 'node-agents' } },
+        template: {
+          metadata: { labels: { app: 'node-agents' } },
+          spec: {
+            serviceAccountName: 'devenv',
+            terminationGracePeriodSeconds: 10,
+            nodeSelector: { 'outage-lab/role': 'worker' },
+            containers: [
+              { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'node'), volumeMounts: logMounts },
+              consulAgent(w, false),
+            ],
+            volumes: [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }],
+          },
+        },
+      },
+    });
+  }
+  return objs;
+}
