@@ -13,6 +13,7 @@ import { readState } from '../cluster/state.ts';
 import { consulClient, memberCounts } from '../components/consul.ts';
 import { loadCredentials } from '../components/vault.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import { pollPodStats } from '../recorder/pod-stats.ts';
 import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
 import { capture } from '../util/exec.ts';
 import { LabError } from '../util/errors.ts';
@@ -43,7 +44,7 @@ export interface ReplayResult {
   runDir: string;
   scenario: ResolvedScenario;
   status: 'completed' | 'aborted' | 'failed';
-  delivery: { pod: string; written?: number; delivered: number; duplicates: number; dropped?: number }[];
+  delivery: { pod: string; written?: number; delivered: number; duplicates: number; holes: number }[];
 }
 
 async function deleteWorkload(core: ReturnType<typeof clients>['core']): Promise<void> {
@@ -68,6 +69,30 @@ async function deleteWorkload(core: ReturnType<typeof clients>['core']): Promise
 
 function versions(images: Record<string, string>, consulVersion: string, vaultVersion: string): Record<string, string> {
   return { lab: '0.1.0', node: process.version, ...Object.fromEntries(Object.entries(images).map(([k, v]) => [`image:${k}`, v])), consul: consulVersion, vault: vaultVersion };
+}
+
+/**
+ * After the last phase: takes each running app's lines-written count and waits until Kafka holds every
+ * one of those lines. Says how far it got instead of failing: a shipper that cannot drain is a finding.
+ */
+async function drain(core: ReturnType<typeof clients>['core'], recorder: Recorder, clock: AbortableClock, timeoutMs: number, step: (s: string) => void): Promise<string> {
+  const pods = (await core.listNamespacedPod({ namespace: WORKLOAD_NS, labelSelector: `app=${APP_LABEL}` })).items.filter((p) => p.status?.phase === 'Running');
+  await pollPodStats(core, { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app }, () => {}, (pod, counters) =>
+    recorder.lastStats.set(`app/${pod}`, counters),
+  );
+  const targets = pods.map((p) => ({ pod: p.metadata!.name!, written: recorder.lastStats.get(`app/${p.metadata!.name!}`)?.log_lines_total ?? 0 }));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const totals = recorder.delivery.totals();
+    const behind = targets.filter((t) => (totals[t.pod]?.maxSeq ?? 0) < t.written);
+    step(`${targets.length - behind.length}/${targets.length} pods fully delivered`);
+    if (behind.length === 0) return `all ${targets.length} running pods delivered every line written before the drain`;
+    if (Date.now() > deadline || clock.aborted) {
+      const missing = behind.reduce((s, t) => s + t.written - (totals[t.pod]?.maxSeq ?? 0), 0);
+      return `${behind.length}/${targets.length} pods still behind after ${timeoutMs / 1000} s (${missing} lines not yet in Kafka)`;
+    }
+    await clock.sleep(2000);
+  }
 }
 
 /**
@@ -209,6 +234,13 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       clearInterval(ticker);
     }
     if (clock.aborted) status = 'aborted';
+    else {
+      await task('Drain: every line written so far reaches Kafka', async (t) => {
+        const r = await drain(c.core, recorder!, clock, 90_000, (x) => t.step(x));
+        t.detail(r);
+        history!.append({ type: 'note', source: 'controller', text: `drain: ${r}` });
+      });
+    }
   } catch (err) {
     status = 'failed';
     history?.append({ type: 'note', source: 'controller', text: `run failed: ${(err as Error).message}`, level: 'error' });
@@ -229,7 +261,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   }
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);
-    return { pod, written: app?.log_lines_total, delivered: d.unique, duplicates: d.duplicates };
+    // Sequence numbers start at 1: every line up to maxSeq arrived iff there are maxSeq distinct ones.
+    return { pod, written: app?.log_lines_total, delivered: d.unique, duplicates: d.duplicates, holes: d.maxSeq - d.unique };
   });
   writeFileSync(join(runDir, 'delivery.json'), `${JSON.stringify(delivery, null, 2)}\n`);
   return { runDir, scenario, status, delivery };
