@@ -125,6 +125,8 @@ describe('drop-oldest buffer', () => {
     const small = pipelineConfig({ SHIPPER_MODE: 'drop-oldest', BUFFER_MAX_LINES: '100' }, 'LOG_TOPIC', 'logs');
     assert.equal(small.policy.batch.maxLines, 50);
     assert.equal(pipelineConfig({}, 'LOG_TOPIC', 'logs').buffer.maxLines, 0, 'default is unbounded like 2019');
+    assert.equal(pipelineConfig({ RATE_LINES_PER_SEC: '0' }, 'LOG_TOPIC', 'logs').policy.mode, 'naive', '0 = unset outside ratelimited');
+    assert.throws(() => pipelineConfig({ SHIPPER_MODE: 'ratelimited', RATE_LINES_PER_SEC: '0' }, 'LOG_TOPIC', 'logs'), /RATE_LINES_PER_SEC > 0/);
     assert.throws(() => pipelineConfig({ SHIPPER_MODE: 'fast' }, 'LOG_TOPIC', 'logs'), /SHIPPER_MODE="fast" is not one of naive, backoff, ratelimited, drop-oldest/);
   });
 });

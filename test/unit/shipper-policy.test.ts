@@ -42,6 +42,11 @@ describe('backoff', () => {
     assert.ok(new Set(delays.map(Math.round)).size > 10, 'jitter should spread delays');
   });
 
+  it('without jitter waits exactly the ceiling', () => {
+    const b = new Backoff({ ...backoff, jitter: false }, () => 0.3);
+    assert.deepEqual([b.fail(), b.fail(), b.fail()], [100, 200, 400]);
+  });
+
   it('extreme random values hit the bounds exactly', () => {
     assert.equal(new Backoff(backoff, () => 0).fail(), 50);
     assert.equal(new Backoff(backoff, () => 1).fail(), 100);

@@ -5,6 +5,8 @@
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
+  /** false: wait exactly the ceiling, so a fleet retries in lockstep (for comparing against jitter). */
+  jitter?: boolean;
 }
 
 export class Backoff {
@@ -27,6 +29,7 @@ export class Backoff {
   fail(): number {
     this.failures++;
     const d = this.ceiling(this.failures);
+    if (this.opts.jitter === false) return d;
     return d / 2 + this.random() * (d / 2);
   }
 

@@ -1,6 +1,6 @@
 // Environment of the buffer, the flush mode and the Kafka producer, shared by the shipper and the
 // metrics agent (documented in src/apps/README.md).
-import { envEnum, envInt, envList, envNumber, envOptional, envString, type Env } from '../lib/env.ts';
+import { EnvError, envBool, envEnum, envInt, envList, envNumber, envOptional, envString, type Env } from '../lib/env.ts';
 import { MODES, type Mode, type PolicyConfig } from './policy.ts';
 
 export interface PipelineConfig {
@@ -37,12 +37,17 @@ export function pipelineConfig(env: Env, topicVar: string, topicDefault: string)
     if (maxLines > 0) batchLines = Math.min(batchLines, Math.max(1, Math.floor(maxLines / 2)));
     if (maxBytes > 0) batchBytesCapped = Math.min(batchBytes, Math.max(1, Math.floor(maxBytes / 2)));
   }
-  const rate = envNumber(env, 'RATE_LINES_PER_SEC', 1000, { min: 0.001 });
+  // 0 reads as "not set" so a scenario can pass the same variables to every mode.
+  let rate = envNumber(env, 'RATE_LINES_PER_SEC', 0, { min: 0 });
+  if (rate === 0) {
+    if (mode === 'ratelimited') throw new EnvError('SHIPPER_MODE=ratelimited needs RATE_LINES_PER_SEC > 0');
+    rate = 1000;
+  }
   return {
     policy: {
       mode,
       batch: { maxLines: batchLines, maxBytes: batchBytesCapped },
-      backoff: { initialMs: envInt(env, 'BACKOFF_INITIAL_MS', 100, 1), maxMs: envInt(env, 'BACKOFF_MAX_MS', 30_000, 1) },
+      backoff: { initialMs: envInt(env, 'BACKOFF_INITIAL_MS', 100, 1), maxMs: envInt(env, 'BACKOFF_MAX_MS', 30_000, 1), jitter: envBool(env, 'BACKOFF_JITTER', true) },
       rate: { linesPerSec: rate, burst: envNumber(env, 'RATE_BURST_LINES', Math.max(1, rate), { min: 1 }) },
     },
     buffer: {
