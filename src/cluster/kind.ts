@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { LabError } from '../util/errors.ts';
 import { capture, run, succeeds } from '../util/exec.ts';
 import { cacheDir, repoRoot } from '../util/paths.ts';
@@ -75,11 +75,10 @@ function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
   const patches = [stringify(cluster), stringify(kubelet)];
   const localPatch = join(repoRoot, 'lab', 'images', 'node', 'kind-patch.yaml');
   if (localImage && existsSync(localPatch)) {
-    // What the locally built node image needs from kubeadm (image names, cgroup v1 tolerations).
-    for (const doc of parseAllDocuments(readFileSync(localPatch, 'utf8'))) {
-      const text = doc.toString().trim();
-      if (text && text !== '---') patches.push(text);
-    }
+    // What the locally built node image needs from kubeadm (image names, cgroup v1 tolerations); the file
+    // is a kind Cluster fragment so it can also be used by hand with `kind create cluster --config`.
+    const fragment = parse(readFileSync(localPatch, 'utf8')) as { kubeadmConfigPatches?: string[] };
+    patches.push(...(fragment.kubeadmConfigPatches ?? []));
   }
   return patches;
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { labKubeConfig } from '../../src/cluster/kube.ts';
+import { LabError } from '../../src/util/errors.ts';
+
+function kubeconfig(contexts: Record<string, string>, current: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+  const file = join(dir, 'config');
+  const names = Object.keys(contexts);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': current,
+      clusters: names.map((n) => ({ name: n, cluster: { server: contexts[n] } })),
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: names.map((n) => ({ name: n, context: { cluster: n, user: 'u' } })),
+    }),
+  );
+  return file;
+}
+
+function withKubeconfig<T>(file: string, fn: () => T): T {
+  const prev = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = file;
+  try {
+    return fn();
+  } finally {
+    if (prev === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = prev;
+  }
+}
+
+test('selects the lab context even when the current context is another cluster', () => {
+  const file = kubeconfig({ 'kind-outage-lab': 'https://127.0.0.1:40000', prod: 'https://10.1.2.3:6443' }, 'prod');
+  const kc = withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab' }));
+  assert.equal(kc.getCurrentContext(), 'kind-outage-lab');
+});
+
+test('refuses a lab-named context whose API server is not on loopback', () => {
+  const file = kubeconfig({ 'kind-outage-lab': 'https://10.1.2.3:6443' }, 'kind-outage-lab');
+  assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab' })), (e: unknown) => e instanceof LabError && /not a local kind cluster/.test(e.message));
+});
+
+test('refuses when the lab context is missing, and says to run lab up', () => {
+  const file = kubeconfig({ prod: 'https://10.1.2.3:6443' }, 'prod');
+  assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab' })), (e: unknown) => e instanceof LabError && /lab up/.test(e.hint ?? ''));
+});
+
+test('a foreign context is used only when named explicitly', () => {
+  const file = kubeconfig({ 'kind-outage-lab': 'https://127.0.0.1:40000', prod: 'https://10.1.2.3:6443' }, 'kind-outage-lab');
+  const kc = withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreignContext: 'prod' }));
+  assert.equal(kc.getCurrentContext(), 'prod');
+  assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreignContext: 'staging' })), /does not exist/);
+});
