@@ -1,0 +1,192 @@
+// When did the platform recover? After the flood starts, the first moment from which, for a sustained
+// window, every node is Ready, Consul and Vault answer within tolerance of their baseline median, and
+// the pool has as many alive members as at baseline. Recovery only counts after a disruption was seen;
+// a run that was never disrupted says so instead of reporting a recovery time of zero.
+import type { ConsulMembersRecord, HistoryRecord, LatencyBase, RecordType } from '../history/records.ts';
+import type { Coverage } from './coverage.ts';
+import type { NodeSegment } from './nodes.ts';
+import { anyNotReady } from './nodes.ts';
+import { lowerBound, quantile, sortedNumbers } from './stats.ts';
+import { baselineWindow, ts, type Timeline } from './timeline.ts';
+import { type Maybe, unknown } from './unknown.ts';
+
+export interface RecoveryOptions {
+  /** Latency may be this fraction above the baseline p50 (0.2 = 20 %). */
+  latencyTolerance?: number;
+  /** How long every criterion must hold. */
+  sustainMs?: number;
+  /** Give up this long after the flood starts. */
+  timeoutMs?: number;
+  /** Grid step of the search. */
+  stepMs?: number;
+  /** Error rate allowed above the baseline's (absolute fraction). */
+  errorRateSlack?: number;
+}
+
+export type CriterionName = 'nodes' | 'consul' | 'vault' | 'poolAlive' | 'poolSize';
+
+export interface CriterionResult {
+  /** Part of the overall verdict ('poolSize' is reported, not required: see RecoveryMetrics). */
+  required: boolean;
+  /** Skipped for lack of data (the note says what was missing). */
+  used: boolean;
+  note?: string;
+  /** From flood start until this criterion held for the sustain window after being broken; null: never. */
+  recoveredAfterMs: Maybe<number | null>;
+}
+
+export interface RecoveryMetrics {
+  status: 'recovered' | 'not-recovered' | 'never-disrupted' | 'unknown';
+  /** From flood start; null when not recovered within the timeout; Unknown when the history could not say. */
+  timeToRecoverMs: Maybe<number | null>;
+  disruptedAt?: number;
+  recoveredAt?: number;
+  timeoutMs: number;
+  sustainMs: number;
+  latencyTolerance: number;
+  baseline: { consulP50: Maybe<number>; vaultP50: Maybe<number>; consulErrorRate: Maybe<number>; vaultErrorRate: Maybe<number>; poolAlive: Maybe<number>; poolTotal: Maybe<number> };
+  criteria: Record<CriterionName, CriterionResult>;
+}
+
+type Check = (from: number, to: number) => boolean | 'blind';
+
+export function recoveryAnalysis(
+  sorted: readonly HistoryRecord[],
+  timeline: Timeline,
+  coverage: Coverage,
+  segments: readonly NodeSegment[],
+  opts: RecoveryOptions = {},
+): RecoveryMetrics {
+  const tol = opts.latencyTolerance ?? 0.2;
+  const sustainMs = opts.sustainMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const step = opts.stepMs ?? 1_000;
+  const errSlack = opts.errorRateSlack ?? 0.01;
+  const base = baselineWindow(timeline);
+
+  const latencyOf = (type: 'consul-latency' | 'vault-latency') => {
+    const recs = sorted.filter((r) => r.type === type) as (LatencyBase & { type: RecordType })[];
+    const times = recs.map(ts);
+    const inBase = base ? recs.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
+    const okBase = sortedNumbers(inBase.filter((r) => r.error === undefined && typeof r.ms === 'number').map((r) => r.ms!));
+    const p50: Maybe<number> = !base ? unknown('no baseline phase') : okBase.length ? quantile(okBase, 0.5) : unknown(`no successful ${type} probes in the baseline`);
+    const err: Maybe<number> = inBase.length ? inBase.filter((r) => r.error !== undefined || typeof r.ms !== 'number').length / inBase.length : unknown(`no ${type} probes in the baseline`);
+    const check: Check | null =
+      typeof p50 === 'number' && typeof err === 'number'
+        ? (from, to) => {
+            if (coverage.overlapping([type], from, to).length) return 'blind';
+            const win = recs.slice(lowerBound(times, from, (x) => x), lowerBound(times, to, (x) => x));
+            if (win.length === 0) return 'blind';
+            const ok = sortedNumbers(win.filter((r) => r.error === undefined && typeof r.ms === 'number').map((r) => r.ms!));
+            const e = (win.length - ok.length) / win.length;
+            return ok.length > 0 && quantile(ok, 0.5) <= p50 * (1 + tol) && e <= err + errSlack;
+          }
+        : null;
+    return { p50, err, check, present: recs.length > 0 };
+  };
+  const consul = latencyOf('consul-latency');
+  const vault = latencyOf('vault-latency');
+
+  const members = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
+  const counts = new Map<string, number>();
+  for (const r of members) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
+  const observer = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  const mine = members.filter((r) => r.observer === observer);
+  const mtimes = mine.map(ts);
+  const baseMembers = base ? mine.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
+  const poolAlive: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.counts.alive ?? 0)), 0.5) : unknown('no member samples in the baseline');
+  const poolTotal: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.total)), 0.5) : unknown('no member samples in the baseline');
+  const poolCheck = (pred: (r: ConsulMembersRecord) => boolean): Check => (from, to) => {
+    if (coverage.overlapping(['consul-members'], from, to).length) return 'blind';
+    const win = mine.slice(lowerBound(mtimes, from, (x) => x), lowerBound(mtimes, to, (x) => x));
+    return win.length === 0 ? 'blind' : win.every(pred);
+  };
+
+  const nodesPresent = segments.length > 0;
+  const checks: Record<CriterionName, { check: Check | null; required: boolean; note?: string }> = {
+    nodes: {
+      check: nodesPresent ? (from, to) => (coverage.overlapping(['node'], from, to).length ? 'blind' : !anyNotReady(segments, from, to)) : null,
+      required: true,
+      ...(nodesPresent ? {} : { note: 'no node records' }),
+    },
+    consul: { check: consul.check, required: true, ...(consul.check ? {} : { note: reasonOf(consul.p50, consul.err) }) },
+    vault: { check: vault.check, required: true, ...(vault.check ? {} : { note: reasonOf(vault.p50, vault.err) }) },
+    poolAlive: {
+      check: typeof poolAlive === 'number' ? poolCheck((r) => (r.counts.alive ?? 0) >= poolAlive) : null,
+      required: true,
+      ...(typeof poolAlive === 'number' ? {} : { note: poolAlive.reason }),
+    },
+    // Failed members that linger keep the pool large long after every alive member is back: reported
+    // on its own because it is question 2's subject, not part of "the platform works again".
+    poolSize: {
+      check: typeof poolTotal === 'number' ? poolCheck((r) => r.total <= poolTotal * (1 + tol)) : null,
+      required: false,
+      ...(typeof poolTotal === 'number' ? {} : { note: poolTotal.reason }),
+    },
+  };
+
+  const result: RecoveryMetrics = {
+    status: 'unknown',
+    timeToRecoverMs: unknown('not evaluated'),
+    timeoutMs,
+    sustainMs,
+    latencyTolerance: tol,
+    baseline: { consulP50: consul.p50, vaultP50: vault.p50, consulErrorRate: consul.err, vaultErrorRate: vault.err, poolAlive, poolTotal },
+    criteria: {} as Record<CriterionName, CriterionResult>,
+  };
+  const flood = timeline.floodAt;
+  if (flood === undefined || !Number.isFinite(timeline.end)) {
+    for (const [name, c] of Object.entries(checks) as [CriterionName, (typeof checks)[CriterionName]][]) {
+      result.criteria[name] = { required: c.required, used: false, note: 'no flood start in the history', recoveredAfterMs: unknown('no flood start') };
+    }
+    result.timeToRecoverMs = unknown('no restore/flood phase in the history');
+    return result;
+  }
+  const lastStart = Math.min(timeline.end - sustainMs, flood + timeoutMs);
+  const search = (fns: Check[]) => {
+    let disruptedAt: number | undefined;
+    let sawBlind = false;
+    for (let t = flood; t <= lastStart; t += step) {
+      const verdicts = fns.map((f) => f(t, t + sustainMs));
+      const healthy = verdicts.every((v) => v === true);
+      if (disruptedAt === undefined) {
+        if (verdicts.some((v) => v === false)) disruptedAt = t;
+        else if (verdicts.some((v) => v === 'blind')) sawBlind = true;
+        continue;
+      }
+      if (healthy) return { disruptedAt, recoveredAt: t, sawBlind };
+      if (verdicts.some((v) => v === 'blind')) sawBlind = true;
+    }
+    return { disruptedAt, recoveredAt: undefined, sawBlind };
+  };
+  const verdict = (r: ReturnType<typeof search>): Maybe<number | null> => {
+    if (r.disruptedAt === undefined) return r.sawBlind ? unknown('no disruption seen, but the recorder was blind part of the time') : 0;
+    if (r.recoveredAt !== undefined) return r.recoveredAt - flood;
+    if (timeline.end - flood < timeoutMs + sustainMs) {
+      return unknown(`not recovered when the history ends, ${Math.round((timeline.end - flood) / 1000)} s after the flood started (timeout ${Math.round(timeoutMs / 1000)} s)`, timeline.end - flood, 'lower');
+    }
+    if (r.sawBlind) return unknown(`not recovered within the timeout, but the recorder was blind part of the time`, timeoutMs, 'lower');
+    return null;
+  };
+  for (const [name, c] of Object.entries(checks) as [CriterionName, (typeof checks)[CriterionName]][]) {
+    result.criteria[name] = c.check
+      ? { required: c.required, used: true, recoveredAfterMs: verdict(search([c.check])) }
+      : { required: c.required, used: false, note: c.note ?? 'no data', recoveredAfterMs: unknown(c.note ?? 'no data') };
+  }
+  const required = (Object.values(checks) as (typeof checks)[CriterionName][]).filter((c) => c.required && c.check).map((c) => c.check!);
+  if (!checks.nodes.check) {
+    result.timeToRecoverMs = unknown('no node records: node health unknown');
+    return result;
+  }
+  const r = search(required);
+  const v = verdict(r);
+  result.timeToRecoverMs = v;
+  if (r.disruptedAt !== undefined) result.disruptedAt = r.disruptedAt;
+  if (r.recoveredAt !== undefined) result.recoveredAt = r.recoveredAt;
+  result.status = r.disruptedAt === undefined && v === 0 ? 'never-disrupted' : typeof v === 'number' ? 'recovered' : v === null ? 'not-recovered' : 'unknown';
+  return result;
+}
+
+function reasonOf(a: Maybe<number>, b: Maybe<number>): string {
+  return [a, b].map((x) => (typeof x === 'number' ? '' : x.reason)).filter(Boolean)[0] ?? 'no data';
+}
