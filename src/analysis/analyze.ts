@@ -233,7 +233,12 @@ const TIME_KEYS = new Set([
 export function summaryToJson(summary: RunSummary): string {
   return `${JSON.stringify(
     summary,
-    (key, value) => (TIME_KEYS.has(key) && typeof value === 'number' && Number.isFinite(value) ? new Date(value).toISOString() : value),
+    (key, value) => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return value;
+      if (TIME_KEYS.has(key)) return new Date(value).toISOString();
+      // Float noise (0.30000000000000004) helps nobody reading or diffing summaries.
+      return Number.isInteger(value) ? value : Number(value.toPrecision(6));
+    },
     2,
   )}\n`;
 }

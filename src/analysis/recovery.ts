@@ -98,7 +98,10 @@ export function recoveryAnalysis(
   const poolTotal: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.total)), 0.5) : unknown('no member samples in the baseline');
   const poolCheck = (pred: (r: ConsulMembersRecord) => boolean): Check => (from, to) => {
     if (coverage.overlapping(['consul-members'], from, to).length) return 'blind';
-    const win = mine.slice(lowerBound(mtimes, from, (x) => x), lowerBound(mtimes, to, (x) => x));
+    // The pool is sampled: its state at `from` is the last sample at or before it.
+    let first = lowerBound(mtimes, from, (x) => x);
+    if (first > 0 && mtimes[first] !== from) first--;
+    const win = mine.slice(first, lowerBound(mtimes, to, (x) => x));
     return win.length === 0 ? 'blind' : win.every(pred);
   };
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from '../scenario/index.ts';
 import { HistoryWriter } from '../history/writer.ts';
 import { FaultJournal, acquireLock } from '../faults/journal.ts';
-import { healJournal } from '../faults/runner.ts';
+import { applyFault, healJournal } from '../faults/runner.ts';
 import { up } from '../cluster/up.ts';
 import { down } from '../cluster/down.ts';
 import { clients } from '../cluster/kube.ts';
@@ -11,7 +11,7 @@ import { applyAll, resolveImages } from '../cluster/manifests.ts';
 import { isReady } from '../cluster/nodes.ts';
 import { readState } from '../cluster/state.ts';
 import { consulClient, memberCounts } from '../components/consul.ts';
-import { loadCredentials } from '../components/vault.ts';
+import { ensureVaultUnsealed, loadCredentials, vaultHealth } from '../components/vault.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { pollPodStats } from '../recorder/pod-stats.ts';
 import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
@@ -69,6 +69,36 @@ async function deleteWorkload(core: ReturnType<typeof clients>['core']): Promise
 
 function versions(images: Record<string, string>, consulVersion: string, vaultVersion: string): Record<string, string> {
   return { lab: '0.1.0', node: process.version, ...Object.fromEntries(Object.entries(images).map(([k, v]) => [`image:${k}`, v])), consul: consulVersion, vault: vaultVersion };
+}
+
+/**
+ * The remedy phase: gossip encryption on, everything rolled with the key, and Vault (which restarts
+ * sealed, as it did for Target) unsealed by the operator once it is back: that is the redeploy of 2019.
+ */
+async function applyRemedy(journal: FaultJournal, history: HistoryWriter, clusterName: string, clock: AbortableClock, durationMs: number, vaultPort: number): Promise<void> {
+  const f = 'gossip-encryption';
+  const started = Date.now();
+  history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject' });
+  try {
+    const id = await applyFault(journal, f, { clusterName, controlPlaneNode: `${clusterName}-control-plane`, namespaces: ['lab', WORKLOAD_NS] });
+    history.append({ type: 'fault', source: 'controller', f, kind: 'ok', op: 'inject', journalId: id });
+  } catch (err) {
+    history.append({ type: 'fault', source: 'controller', f, kind: 'fail', op: 'inject', error: (err as Error).message });
+    throw err;
+  }
+  const creds = loadCredentials();
+  while (!clock.aborted && Date.now() - started < durationMs) {
+    await clock.sleep(5000);
+    try {
+      const h = await vaultHealth(vaultPort);
+      if (h.initialized && h.sealed && creds) {
+        await ensureVaultUnsealed(vaultPort);
+        history.append({ type: 'fault', source: 'controller', f, kind: 'info', op: 'unseal-vault', details: { after: 'restart with the gossip key' } });
+      }
+    } catch {
+      // Vault not back yet: the recorder's probes say so.
+    }
+  }
 }
 
 /**
@@ -225,9 +255,9 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         } else if (phase.name === 'restore') {
           await driver.restore();
         } else if (phase.name === 'remedy') {
-          history.append({ type: 'note', source: 'controller', text: 'remedy phase: gossip-encryption remedy is not implemented yet; observing only', level: 'warn' });
         }
-        await clock.sleep(phase.durationMs);
+        if (phase.name === 'remedy') await applyRemedy(journal, history, state.settings.name, clock, phase.durationMs, state.settings.vaultHostPort);
+        else await clock.sleep(phase.durationMs);
         history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'end', index });
       }
     } finally {

@@ -1,3 +1,4 @@
+import * as gossipEncryption from './gossip-encryption.ts';
 import * as kafkaNetwork from './kafka-network.ts';
 
 /** One small protocol per fault (Jepsen's nemesis): apply it, undo it, ask whether it is in effect. */
@@ -10,4 +11,5 @@ export interface Fault<P> {
 /** Every fault the lab knows, by the name its journal entries carry. */
 export const FAULTS: Record<string, Fault<any>> = {
   'kafka-cut': kafkaNetwork,
+  'gossip-encryption': gossipEncryption,
 };

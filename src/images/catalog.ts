@@ -38,7 +38,7 @@ export function loadSpecs(): Map<string, ImageSpec> {
       if (typeof raw[field] !== 'string') throw new LabError(`${relative(repoRoot, file)}: field "${field}" must be a string`);
     }
     if (raw.name !== entry) throw new LabError(`${relative(repoRoot, file)}: "name" must equal the folder name "${entry}"`);
-    specs.set(entry, { pull: null, ...(raw as Omit<ImageSpec, 'dir'>), dir });
+    specs.set(entry, { ...(raw as Omit<ImageSpec, 'dir'>), pull: (raw.pull as string | null | undefined) ?? null, dir });
   }
   for (const spec of specs.values()) {
     if (spec.from && !specs.has(spec.from)) {

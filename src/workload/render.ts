@@ -6,6 +6,7 @@ import { formatGoDuration } from '../util/duration.ts';
 
 export const WORKLOAD_NS = 'devenv';
 export const APP_LABEL = 'devenv';
+export const GOSSIP_SECRET = 'consul-gossip';
 export const PORTS = { app: 8080, shipper: 9101, metrics: 9102 } as const;
 
 export interface WorkloadInputs {
@@ -14,8 +15,6 @@ export interface WorkloadInputs {
   kafkaBroker: string;
   /** Consul servers' DNS names the agents retry-join. */
   consulServers: string[];
-  /** Name of the Secret holding the gossip key, when agents must start with encryption on. */
-  gossipSecret?: string;
 }
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -59,7 +58,7 @@ function consulAgent(w: WorkloadInputs, registerApp: boolean) {
     'mkdir -p /tmp/consul-extra',
     registerApp ? 'printf "%s" "$SERVICE_JSON" > /tmp/consul-extra/service.json' : '',
     advertiseReconnect !== null ? `printf '{"advertise_reconnect_timeout":"${formatGoDuration(advertiseReconnect)}"}' > /tmp/consul-extra/reconnect.json` : '',
-    `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${w.gossipSecret ? '-encrypt="$GOSSIP_KEY" ' : ''}${joins}`,
+    `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${joins} \${GOSSIP_KEY:+-encrypt="$GOSSIP_KEY"}`,
   ]
     .filter(Boolean)
     .join('; ');
@@ -72,7 +71,8 @@ function consulAgent(w: WorkloadInputs, registerApp: boolean) {
       fieldEnv('POD_NAME', 'metadata.name'),
       fieldEnv('POD_IP', 'status.podIP'),
       ...(registerApp ? env({ SERVICE_JSON: service }) : []),
-      ...(w.gossipSecret ? [{ name: 'GOSSIP_KEY', valueFrom: { secretKeyRef: { name: w.gossipSecret, key: 'key' } } }] : []),
+      // Set only once a gossip key exists (remedy, or a scenario that starts encrypted).
+      { name: 'GOSSIP_KEY', valueFrom: { secretKeyRef: { name: GOSSIP_SECRET, key: 'key', optional: true } } },
     ],
     volumeMounts: [{ name: 'consul-config', mountPath: '/consul/config' }],
   };
