@@ -42,7 +42,7 @@ export const node = (t: number, name: string, ready: true | false | 'unknown', s
 });
 
 export const pod = (t: number, uid: string, fields: Record<string, unknown> = {}): Timed =>
-  ({ t, type: 'pod', source: 'watch/pods', ns: 'default', name: `app-${uid}`, uid, event: 'modified', ownerUid: 'rs-1', ownerName: 'app-5d8f9', ownerKind: 'ReplicaSet', ...fields }) as Timed;
+  ({ t, type: 'pod', source: 'watch/pods', ns: 'default', name: `app-${uid}`, uid, event: 'modified', ownerUid: 'rs-1', ownerName: 'app-5d8f9c7b6', ownerKind: 'ReplicaSet', ...fields }) as Timed;
 
 export const cpu = (t: number, nodeName: string, scope: 'node' | 'runtime' | 'kubelet' | 'shims' | 'pods' | 'pod', cores: number, extra: Record<string, unknown> = {}): Timed =>
   ({ t, type: 'cpu', source: 'sampler/cpu', scope, node: nodeName, cores, ...extra }) as Timed;
