@@ -1,0 +1,68 @@
+#!/usr/bin/env zx
+// Benchmark of `lab up` (not a test): a warm `lab up` (images present) against a bare `kind create
+// cluster` with the same node image, node count and kubeadm settings, measured in the same run, plus
+// the peak memory of the whole lab (every node container and Kafka, from their cgroups).
+import { $, fs, os, path } from 'zx';
+
+$.verbose = false;
+const root = path.resolve(import.meta.dirname, '..');
+const lab = (...a) => $({ cwd: root, nothrow: true })`tsx src/cli.ts ${a}`;
+const kind = path.join(process.env.LAB_CACHE ?? path.join(os.homedir(), '.cache', 'outage-lab'), 'bin', 'kind');
+
+async function memoryOfLab() {
+  const ids = (await $`docker ps -q --filter label=io.x-k8s.kind.cluster=outage-lab`).stdout.split('\n').filter(Boolean);
+  const kafka = (await $({ nothrow: true })`docker ps -q --filter name=outage-lab-kafka`).stdout.trim();
+  if (kafka) ids.push(kafka);
+  let total = 0;
+  for (const id of ids) {
+    const full = (await $`docker inspect --format {{.Id}} ${id}`).stdout.trim();
+    try {
+      total += Number(fs.readFileSync(`/sys/fs/cgroup/memory/docker/${full}/memory.usage_in_bytes`, 'utf8'));
+    } catch {}
+  }
+  return total;
+}
+
+console.error('bench:up — removing any running lab first');
+await lab('down');
+const images = JSON.parse((await $({ cwd: root })`tsx -e ${"import {finalTag} from './src/images/catalog.ts'; console.log(JSON.stringify({node: finalTag('node')}))"}`).stdout);
+
+// Bare kind: the same config the lab would write, minus nothing (port mappings included), then Ready.
+const cfgFile = path.join(os.tmpdir(), 'bench-kind.yaml');
+await $({ cwd: root })`tsx -e ${`
+import { writeFileSync } from 'node:fs';
+import { kindConfig, renderKindConfig } from './src/cluster/kind.ts';
+import { DEFAULT_CLUSTER } from './src/cluster/settings.ts';
+const c = kindConfig({ ...DEFAULT_CLUSTER, name: 'bench-bare', consulHostPort: 28500, vaultHostPort: 28200 }, '${images.node}', true);
+writeFileSync('${cfgFile}', renderKindConfig(c));
+`}`;
+console.error('bare kind create cluster…');
+let t0 = Date.now();
+await $`${kind} create cluster --name bench-bare --config ${cfgFile} --wait 10m`;
+const bareMs = Date.now() - t0;
+await $`${kind} delete cluster --name bench-bare`;
+
+console.error('lab up…');
+let peak = 0;
+const sampler = setInterval(async () => (peak = Math.max(peak, await memoryOfLab().catch(() => 0))), 2000);
+t0 = Date.now();
+const up = await lab('up');
+const labMs = Date.now() - t0;
+await new Promise((r) => setTimeout(r, 20_000)); // settled memory, after the probes
+peak = Math.max(peak, await memoryOfLab());
+clearInterval(sampler);
+if (up.exitCode !== 0) throw new Error(`lab up failed:\n${up.stderr}`);
+console.log(
+  JSON.stringify(
+    {
+      bareKindCreateSeconds: bareMs / 1000,
+      labUpSeconds: labMs / 1000,
+      ratio: Number((labMs / bareMs).toFixed(2)),
+      target: 'ratio <= 2.5',
+      peakLabMemoryGiB: Number((peak / 1024 ** 3).toFixed(2)),
+      memoryTarget: '< 8 GiB',
+    },
+    null,
+    2,
+  ),
+);
