@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { startStatusServer } from '../../src/apps/lib/http.ts';
 import { Registry } from '../../src/apps/lib/metrics.ts';
 import { parsePrometheusText } from '../../src/apps/metrics-agent/prom-text.ts';
+import { Scraper } from '../../src/apps/metrics-agent/scraper.ts';
+import { pipelineConfig } from '../../src/apps/pipeline/config.ts';
+import { Pipeline } from '../../src/apps/pipeline/pipeline.ts';
+import { quietLog, ScriptedSink, VirtualClock } from './helpers/apps-fakes.ts';
 
 describe('prometheus text', () => {
   it('round-trips what our registry exposes', () => {
@@ -24,5 +29,33 @@ describe('prometheus text', () => {
     assert.equal(samples[1]!.value, Infinity);
     assert.ok(Number.isNaN(samples[2]!.value));
     assert.equal(errors, 1);
+  });
+});
+
+describe('scraper', () => {
+  it('turns every sample of a scrape into one record for the shared pipeline', async () => {
+    const app = new Registry('devenv');
+    app.counter('log_lines_total', 'Lines.', () => 7);
+    app.gauge('log_rate', 'Rate.', () => 10);
+    const server = await startStatusServer({ port: 0, host: '127.0.0.1', registry: app, log: quietLog });
+    try {
+      const port = (server.address() as { port: number }).port;
+      const clock = new VirtualClock();
+      const sink = new ScriptedSink(clock);
+      const pipeline = new Pipeline(pipelineConfig({ SHIPPER_MODE: 'backoff' }, 'METRICS_TOPIC', 'metrics'), sink, quietLog, {}, clock);
+      const scraper = new Scraper({ targets: [`http://127.0.0.1:${port}/metrics`, 'http://127.0.0.1:1/metrics'], intervalMs: 1000, timeoutMs: 1000, key: 'pod-1' }, pipeline, clock, quietLog);
+      await scraper.scrapeOnce();
+      assert.equal(scraper.scrapes, 2);
+      assert.equal(scraper.scrapeErrors, 1, 'the dead target is counted, not fatal');
+      assert.equal(scraper.samples, 2);
+      pipeline.start();
+      for (let i = 0; i < 100 && sink.delivered.length < 2; i++) await new Promise((r) => setImmediate(r));
+      await pipeline.stop();
+      const values = sink.delivered.map((r) => JSON.parse(r.value) as { name: string; value: number; pod: string });
+      assert.deepEqual(values.map((v) => [v.name, v.value, v.pod]), [['devenv_log_lines_total', 7, 'pod-1'], ['devenv_log_rate', 10, 'pod-1']]);
+      assert.ok(sink.delivered.every((r) => r.key === 'pod-1'));
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // kafkajs behind the Sink interface. kafkajs's own retries are switched off (client and producer):
 // the flush mode alone decides when to try again, otherwise a "naive" shipper would quietly back off
 // inside kafkajs and a "backoff" one would retry twice as much as it says.
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 import { errorMessage, LogThrottle, type Logger } from '../lib/log.ts';
 import type { PipelineConfig } from './config.ts';
 import type { LogRecord } from './record.ts';
@@ -87,6 +87,8 @@ export class KafkaSink implements Sink {
 
   private async connect(): Promise<Producer> {
     const producer = this.kafka.producer({
+      // Explicit, so kafkajs does not warn about its v2 default on every (re)connection.
+      createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: true,
       idempotent: false,
       maxInFlightRequests: 1,
