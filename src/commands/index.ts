@@ -4,6 +4,7 @@ import { images } from './images.ts';
 import { healCommand } from './heal.ts';
 import { replayCommand } from './replay.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
+import { reportCommand } from './report.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
@@ -14,4 +15,5 @@ export const commands: Record<string, Command> = {
   status: statusCommand,
   heal: healCommand,
   down: downCommand,
+  report: reportCommand,
 };
