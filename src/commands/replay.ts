@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { replay } from '../controller/replay.ts';
+import { buildRunReport } from '../report/build.ts';
 import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { listVariants, parseSetArgs } from '../scenario/index.ts';
 import { LabError } from '../util/errors.ts';
@@ -43,6 +44,12 @@ export const replayCommand: Command = {
     const lost = result.delivery.filter((d) => d.written !== undefined && d.delivered < d.written);
     info(`\n✔ Network healed. Run ${result.status}: ${result.runDir}`);
     info(`  delivery: ${result.delivery.reduce((s, d) => s + d.delivered, 0)} lines delivered from ${result.delivery.length} pods${lost.length ? `, ${lost.length} pods behind` : ''}`);
+    try {
+      const report = await buildRunReport(result.runDir);
+      info(`  Report: ${report.reportPath}`);
+    } catch (err) {
+      info(`✖ the report could not be built (${(err as Error).message}); the history is saved, retry with \`npx lab report ${result.runDir}\``);
+    }
     return result.status === 'completed' ? 0 : 1;
   },
 };
