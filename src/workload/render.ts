@@ -40,6 +40,7 @@ function shipperEnv(w: WorkloadInputs, scope: 'pod' | 'node') {
       BATCH_MAX_LINES: s.batchLines,
       BACKOFF_INITIAL_MS: s.backoffInitialMs,
       BACKOFF_MAX_MS: s.backoffMaxMs,
+      BACKOFF_JITTER: String(s.backoffJitter),
       KAFKA_BROKERS: w.kafkaBroker,
       SHIPPER_PORT: PORTS.shipper,
       LOG_LEVEL: 'warn',
