@@ -42,6 +42,16 @@ done
 gobuild "$here/kube" . kube "$ld"
 gobuild "$here/kube" ./pause pause "-s -w"
 gobuild "$here/coredns" . coredns "-s -w"
+# crictl lets `kind load` see which images a node already has (and helps debugging); its module has
+# no replace directives, so a plain install works.
+CRICTL_VERSION=v1.34.0
+if [ ! -x "$cache/crictl-$CRICTL_VERSION" ]; then
+  echo "STEP go install crictl"
+  GOBIN=$ctx/gobin CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
+  mv "$ctx/gobin/crictl" "$cache/crictl-$CRICTL_VERSION"
+fi
+cp "$cache/crictl-$CRICTL_VERSION" "$ctx/crictl"
 cp "$here/iptables-mode" "$ctx/"
 
 # Bits of the node images (built by the plain docker builder so FROM can name a local image).
@@ -73,9 +83,10 @@ for _ in $(seq 60); do docker exec "$cid" ctr version >/dev/null 2>&1 && break; 
 # snapshots would land in the container's overlay layer; containerd unpacks on first use instead.
 docker exec -i "$cid" ctr -n k8s.io images import --label=io.cri-containerd.pinned=pinned \
   --all-platforms --no-unpack --digests - <"$ctx/images.tar"
-docker exec "$cid" ctr -n k8s.io images ls -q | sort
+have=$(docker exec "$cid" ctr -n k8s.io images ls -q)
+echo "$have"
 for i in "${images[@]}"; do
-  docker exec "$cid" ctr -n k8s.io images ls -q | grep -qxF "$i" || { echo "missing after import: $i" >&2; exit 1; }
+  grep -qxF "$i" <<<"$have" || { echo "missing after import: $i" >&2; exit 1; }
 done
 docker stop -t 30 "$cid" >/dev/null
 echo "STEP commit $BUILD_TAG"
