@@ -54,8 +54,8 @@ export async function nodeImageIsUpstream(ref: string): Promise<boolean> {
 }
 
 function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
-  // kubeadm v1beta4 (Kubernetes 1.34) takes extraArgs as a list of name/value pairs.
-  const args = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
+  // kind v0.30 writes kubeadm v1beta3 even for 1.34, where extraArgs is a map (v1beta4 made it a list).
+  const args = (o: Record<string, string>) => o;
   const cluster = {
     kind: 'ClusterConfiguration',
     apiServer: {
