@@ -42,6 +42,10 @@ export interface DeliveryMetrics {
   /** written - delivered - dropped - buffered - lost: what no counter explains (negative: over-delivery). */
   unaccounted: Maybe<number>;
   deliveredRatio: Maybe<number>;
+  /** Most lines held by all shippers together at one sample: the backlog the flood has to move. */
+  peakBuffered: Maybe<number>;
+  /** Highest delivery rate seen (lines/s): how hard the flood hit Kafka and the node. */
+  peakDeliveredRate: Maybe<number>;
   /** Write-to-Kafka delay, from the consumer's per-record summaries. */
   delayMs: Maybe<{ p50: number; p99Max: number; max: number }>;
   delayP99ByPhase: Record<string, Maybe<number>>;
@@ -218,8 +222,12 @@ export function deliveryAnalysis(
     if (buffered.length && buffered[buffered.length - 1]![0] === t) buffered[buffered.length - 1]![1] = v;
     else buffered.push([t, v]);
   }
+  const peakOf = (pts: [number, number][], present: boolean, what: string, types: Parameters<Coverage['overlapping']>[0]): Maybe<number> =>
+    total(present && pts.length > 0, what, types, pts.reduce((m, [, v]) => Math.max(m, v), 0));
+  const peakBuffered = peakOf(buffered, shippers.length > 0, 'shipper buffer counters', ['shipper']);
+  const peakDeliveredRate = peakOf(deliveredRate, kafka.length > 1, 'Kafka consumer counts', ['kafka']);
   return {
-    metrics: { written, delivered, dropped, bufferedAtEnd, lostWithPods, unaccounted, deliveredRatio, delayMs, delayP99ByPhase, perPod, shippers: shipperRows },
+    metrics: { written, delivered, dropped, bufferedAtEnd, lostWithPods, unaccounted, deliveredRatio, peakBuffered, peakDeliveredRate, delayMs, delayP99ByPhase, perPod, shippers: shipperRows },
     series: { deliveredRate, backlog, buffered },
   };
 }

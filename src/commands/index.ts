@@ -5,6 +5,7 @@ import { healCommand } from './heal.ts';
 import { replayCommand } from './replay.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
 import { reportCommand } from './report.ts';
+import { compareCommand } from './compare.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   heal: healCommand,
   down: downCommand,
   report: reportCommand,
+  compare: compareCommand,
 };

@@ -74,7 +74,16 @@ export interface BarChartSpec extends ChartBase {
   horizontal?: boolean;
 }
 
-export type ChartSpec = TimeChartSpec | SwimlaneSpec | BarChartSpec;
+/** Repeats of each arm side by side: a bar at the median, one dot per run, a whisker from min to max. */
+export interface SpreadChartSpec extends ChartBase {
+  kind: 'spread';
+  categories: string[];
+  /** Per category, each run's value (null where the run has no number for it). */
+  points: { run: string; value: number | null }[][];
+  yName?: string;
+}
+
+export type ChartSpec = TimeChartSpec | SwimlaneSpec | BarChartSpec | SpreadChartSpec;
 
 export const PHASE_COLORS: Record<string, string> = {
   baseline: 'rgba(120,160,120,0.10)',
@@ -129,5 +138,13 @@ export function relSeries(points: readonly [number, number][], t0: number, maxPo
     }
     out.push(...(lo[0] <= hi[0] ? [lo, hi] : [hi, lo]).filter((p, j, a) => j === 0 || p !== a[0]));
   }
+  return out;
+}
+
+/** A cumulative or step series drawn over the whole run: from zero at `from`, held flat to `to`. */
+export function stepSpan(pts: readonly [number, number][], from: number | undefined, to: number | undefined): [number, number][] {
+  const out = [...pts];
+  if (from !== undefined && (out.length === 0 || out[0]![0] > from)) out.unshift([from, 0]);
+  if (to !== undefined && out.length && out[out.length - 1]![0] < to) out.push([to, out[out.length - 1]![1]]);
   return out;
 }

@@ -226,6 +226,56 @@
     };
   }
 
+  function spreadOption(spec) {
+    const medians = spec.points.map((ps) => {
+      const xs = ps.map((p) => p.value).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+      if (!xs.length) return null;
+      const m = Math.floor(xs.length / 2);
+      return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
+    });
+    const ranges = spec.points.map((ps, i) => {
+      const xs = ps.map((p) => p.value).filter((v) => typeof v === 'number');
+      return xs.length ? [i, Math.min(...xs), Math.max(...xs)] : [i, null, null];
+    });
+    const dots = [];
+    spec.points.forEach((ps, i) => ps.forEach((p) => {
+      if (typeof p.value === 'number') dots.push({ value: [i, p.value], run: p.run });
+    }));
+    return {
+      animation: false,
+      color: PALETTE,
+      grid: { left: 64, right: 24, top: 36, bottom: 48 },
+      legend: { top: 4, data: ['median', 'min–max', 'runs'] },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p) => p.seriesName === 'runs' ? `${p.data.run}: <b>${fmtNum(p.data.value[1])}</b>` :
+          p.seriesName === 'median' ? `${spec.categories[p.dataIndex]} median: <b>${fmtNum(p.value)}</b>` :
+          `${spec.categories[p.value[0]]}: ${fmtNum(p.value[1])} – ${fmtNum(p.value[2])}`,
+      },
+      xAxis: { type: 'category', data: spec.categories, axisLabel: { interval: 0, fontSize: 11, width: 150, overflow: 'break' } },
+      yAxis: { type: 'value', name: spec.yName || '', axisLabel: { formatter: (v) => fmtNum(v) }, splitLine: { lineStyle: { color: '#eef0f3' } } },
+      series: [
+        { name: 'median', type: 'bar', data: medians, barWidth: '38%', itemStyle: { color: 'rgba(42,111,219,0.35)' } },
+        {
+          name: 'min–max', type: 'custom', data: ranges.filter((r) => r[1] !== null),
+          renderItem: (params, api) => {
+            const lo = api.coord([api.value(0), api.value(1)]);
+            const hi = api.coord([api.value(0), api.value(2)]);
+            const w = 10;
+            return { type: 'group', children: [
+              { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: { stroke: '#1d2733', lineWidth: 1.4 } },
+              { type: 'line', shape: { x1: lo[0] - w / 2, y1: lo[1], x2: lo[0] + w / 2, y2: lo[1] }, style: { stroke: '#1d2733', lineWidth: 1.4 } },
+              { type: 'line', shape: { x1: hi[0] - w / 2, y1: hi[1], x2: hi[0] + w / 2, y2: hi[1] }, style: { stroke: '#1d2733', lineWidth: 1.4 } },
+            ] };
+          },
+          encode: { x: 0, y: [1, 2] },
+          itemStyle: { color: '#1d2733' },
+        },
+        { name: 'runs', type: 'scatter', data: dots, symbolSize: 8, itemStyle: { color: '#d9483b' }, z: 5 },
+      ],
+    };
+  }
+
   const charts = [];
   let failed = 0;
   for (const spec of data.charts || []) {
@@ -237,10 +287,10 @@
     }
     try {
       const chart = echarts.init(el, null, { renderer: 'canvas' });
-      const option = spec.kind === 'swimlane' ? swimlaneOption(spec) : spec.kind === 'bar' ? barOption(spec) : timeOption(spec);
+      const option = spec.kind === 'swimlane' ? swimlaneOption(spec) : spec.kind === 'bar' ? barOption(spec) : spec.kind === 'spread' ? spreadOption(spec) : timeOption(spec);
       chart.on('finished', () => el.setAttribute('data-rendered', '1'));
       chart.setOption(option);
-      if (spec.kind !== 'bar') chart.group = 'lab-time';
+      if (spec.kind === 'time' || spec.kind === 'swimlane') chart.group = spec.group || 'lab-time';
       charts.push(chart);
     } catch (err) {
       failed++;

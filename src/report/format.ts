@@ -2,43 +2,10 @@
 // italic "unknown" (or "≥ 12" / "≤ 40 s" when a bound is known) whose tooltip says why.
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
 import { formatDuration } from '../util/duration.ts';
+import { fmtText, type Unit } from '../analysis/text.ts';
 import { html, raw, type Html } from './html.ts';
 
-export type Unit = 'count' | 'ms' | 'cores' | 'ratio' | 'pct' | 'seconds' | 'rate' | 'plain';
-
-export function fmtNumber(v: number, unit: Unit = 'plain'): string {
-  if (!Number.isFinite(v)) return String(v);
-  switch (unit) {
-    case 'count':
-      return Math.round(v).toLocaleString('en-US');
-    case 'ms':
-      return v >= 1000 ? formatDuration(v) : `${v < 10 && !Number.isInteger(v) ? v.toFixed(1) : Math.round(v)} ms`;
-    case 'seconds':
-      return formatDuration(v * 1000);
-    case 'cores':
-      return `${v.toFixed(v < 1 ? 3 : 2)} cores`;
-    case 'ratio':
-      return `${(v * 100).toFixed(1)} %`;
-    case 'pct':
-      return `${v.toFixed(1)} %`;
-    case 'rate':
-      return `${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)}/s`;
-    default:
-      return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(3);
-  }
-}
-
-/** Plain text (terminal, answers): "12", "≥ 12 (unknown: ...)" etc. */
-export function fmtText(v: Maybe<number | null> | undefined, unit: Unit = 'plain', nullText = 'none'): string {
-  if (v === undefined) return 'unknown';
-  if (v === null) return nullText;
-  if (isUnknown(v)) {
-    if (v.observed === undefined) return 'unknown';
-    const n = fmtNumber(v.observed, unit);
-    return v.bound === 'lower' ? `≥ ${n}` : v.bound === 'upper' ? `≤ ${n}` : `~${n}?`;
-  }
-  return fmtNumber(v, unit);
-}
+export { fmtNumber, fmtText, type Unit } from '../analysis/text.ts';
 
 export function fmtHtml(v: Maybe<number | null> | undefined, unit: Unit = 'plain', nullText = 'none'): Html {
   if (v === undefined) return html`<span class="unknown" title="not computed">unknown</span>`;

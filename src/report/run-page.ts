@@ -2,13 +2,14 @@
 // (the lineage), what the recorder could not see (gaps, first), and under which settings (every tuning,
 // every version). Built from the analysis alone, so it can be rebuilt from a run folder at any time.
 import type { RunAnalysis } from '../analysis/analyze.ts';
+import { peakOverNodes } from '../analysis/catalog.ts';
 import { MEMBER_STATES } from '../analysis/consul.ts';
 import type { LineageTreeNode } from '../analysis/lineage.ts';
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
 import { describeScenario, phaseLine } from '../scenario/summary.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import { formatDuration } from '../util/duration.ts';
-import { bandsOf, marksOf, relSeries, STATE_COLORS, rel, type Band, type ChartSpec, type TimeChartSpec } from './charts.ts';
+import { bandsOf, marksOf, relSeries, stepSpan, STATE_COLORS, rel, type Band, type ChartSpec, type TimeChartSpec } from './charts.ts';
 import { fmtHtml, fmtNumber, fmtText, relText, timeHtml, type Unit } from './format.ts';
 import { html, type Html } from './html.ts';
 import { chartCard, page } from './layout.ts';
@@ -52,7 +53,7 @@ export function renderRunReport(input: RunReportInput): string {
     yAxes: [{ name: 'nodes NotReady', min: 0, integer: true }, { name: 'pods / members', min: 0, integer: true }],
     series: [
       { name: 'nodes NotReady', data: relSeries(series.notReadyCount, t0), step: true, area: true, color: '#d9483b' },
-      { name: 'replacement pods (cumulative)', data: relSeries(withZeroStart(series.replacements, s.phases[0]?.from), t0), step: true, yAxis: 1, color: '#2a6fdb' },
+      { name: 'replacement pods (cumulative)', data: relSeries(stepSpan(series.replacements, s.phases[0]?.from, s.history.end), t0), step: true, yAxis: 1, color: '#2a6fdb' },
       { name: 'failed Consul members', data: relSeries(series.pool.byState.failed ?? [], t0), yAxis: 1, color: '#8e5cd9' },
     ],
   });
@@ -276,30 +277,6 @@ ${kpi('time to recover', rec ? null : r.timeToRecoverMs, 'ms', `all Ready, laten
 </div>`;
 }
 
-
-/** The highest per-node peak of a component, and on which node; unknown if any node's peak was. */
-export function peakOverNodes(s: RunAnalysis['summary'], comp: string): { value: Maybe<number>; node?: string } {
-  let best = -Infinity;
-  let node: string | undefined;
-  const unknowns: string[] = [];
-  for (const [n, comps] of Object.entries(s.cpu.perNode)) {
-    const p = comps[comp]?.peak;
-    if (p === undefined) continue;
-    const v = typeof p === 'number' ? p : p.observed;
-    if (typeof p !== 'number') unknowns.push(`${n}: ${p.reason}`);
-    if (v !== undefined && v > best) {
-      best = v;
-      node = n;
-    }
-  }
-  if (node === undefined) return { value: { unknown: true, reason: `no ${comp} CPU samples` } };
-  return { value: unknowns.length ? { unknown: true, reason: unknowns.join('; '), observed: best, bound: 'lower' } : best, node };
-}
-
-/** A cumulative step series starts at zero at the run's start, not at its first step. */
-function withZeroStart(pts: [number, number][], from: number | undefined): [number, number][] {
-  return from !== undefined && (pts.length === 0 || pts[0]![0] > from) ? [[from, 0], ...pts] : pts;
-}
 
 function phaseTable(input: RunReportInput): Html {
   const s = input.analysis.summary;

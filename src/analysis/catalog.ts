@@ -1,0 +1,95 @@
+// The headline metrics of a run, named once: the comparison table, the answers page and the terminal
+// all read runs through these, so "runtime CPU peak" means the same thing everywhere.
+import type { RunSummary } from './analyze.ts';
+import type { Unit } from './text.ts';
+import { isUnknown, type Maybe, unknown } from './unknown.ts';
+
+export type MetricUnit = Unit;
+
+export interface MetricDef {
+  key: string;
+  label: string;
+  unit: MetricUnit;
+  /** Which direction is better for the platform; null when neither is. */
+  better: 'lower' | 'higher' | null;
+  /** What null means for this metric ("never", "not recovered"). */
+  nullText?: string;
+  get(s: RunSummary): Maybe<number | null>;
+}
+
+/** The highest per-node peak of a CPU component and where; unknown (with what was seen) if any node was blind. */
+export function peakOverNodes(s: RunSummary, comp: string): { value: Maybe<number>; node?: string } {
+  let best = -Infinity;
+  let node: string | undefined;
+  const blind: string[] = [];
+  for (const [n, comps] of Object.entries(s.cpu.perNode)) {
+    const p = comps[comp]?.peak;
+    if (p === undefined) continue;
+    const v = typeof p === 'number' ? p : p.observed;
+    if (typeof p !== 'number') blind.push(`${n}: ${p.reason}`);
+    if (v !== undefined && v > best) {
+      best = v;
+      node = n;
+    }
+  }
+  if (node === undefined) return { value: unknown(`no ${comp} CPU samples`) };
+  return { value: blind.length ? unknown(blind.join('; '), best, 'lower') : best, ...(node ? { node } : {}) };
+}
+
+function phaseLatency(s: RunSummary, svc: 'consulLatency' | 'vaultLatency', phase: string, field: 'p99' | 'p50' | 'errorRate'): Maybe<number> {
+  const st = s[svc].byPhase[phase];
+  return st ? st[field] : unknown(`no ${phase} phase in this run`);
+}
+
+function ratio(a: Maybe<number>, b: number, what: string): Maybe<number> {
+  if (b <= 0) return unknown(`no ${what}`);
+  if (typeof a === 'number') return a / b;
+  return a.observed !== undefined ? unknown(a.reason, a.observed / b, a.bound) : a;
+}
+
+function gossipPeak(s: RunSummary): Maybe<number> {
+  const names = Object.keys(s.gossip.counters);
+  const name = names.find((n) => /udp\.sent|sent/.test(n)) ?? names[0];
+  return name ? s.gossip.counters[name]!.peakPerSec : unknown('no gossip telemetry in the history');
+}
+
+const failedAtEnd = (s: RunSummary): Maybe<number> => (isUnknown(s.pool.atEnd) ? s.pool.atEnd : s.pool.atEnd.failed);
+
+export const METRICS: readonly MetricDef[] = [
+  { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
+  { key: 'notReadyNodeSeconds', label: 'NotReady node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.notReadyNodeSeconds },
+  { key: 'maxNotReady', label: 'most nodes NotReady at once', unit: 'count', better: 'lower', get: (s) => s.nodes.maxSimultaneousNotReady },
+  { key: 'notReadyFraction', label: 'share of nodes NotReady at once', unit: 'ratio', better: 'lower', get: (s) => ratio(s.nodes.maxSimultaneousNotReady, s.nodes.nodes.length, 'nodes') },
+  { key: 'podsEvicted', label: 'pods evicted', unit: 'count', better: 'lower', get: (s) => s.pods.podsEvicted },
+  { key: 'podsRescheduled', label: 'pods rescheduled', unit: 'count', better: 'lower', get: (s) => s.pods.rescheduled },
+  { key: 'rescheduledFraction', label: 'pods rescheduled per app pod', unit: 'ratio', better: 'lower', get: (s) => ratio(s.pods.rescheduled, s.scenario?.replicas ?? 0, 'replica count') },
+  { key: 'lineageDepth', label: 'deepest rescheduling chain', unit: 'count', better: 'lower', get: (s) => s.lineage.maxDepth },
+  { key: 'nodeCpuPeak', label: 'node CPU peak (one node)', unit: 'cores', better: 'lower', get: (s) => peakOverNodes(s, 'node').value },
+  { key: 'runtimeCpuPeak', label: 'runtime CPU peak (one node)', unit: 'cores', better: 'lower', get: (s) => peakOverNodes(s, 'runtime').value },
+  { key: 'kubeletCpuPeak', label: 'kubelet CPU peak (one node)', unit: 'cores', better: 'lower', get: (s) => peakOverNodes(s, 'kubelet').value },
+  { key: 'shimsCpuPeak', label: 'shims CPU peak (one node)', unit: 'cores', better: 'lower', get: (s) => peakOverNodes(s, 'shims').value },
+  { key: 'poolPeak', label: 'Consul pool peak size', unit: 'count', better: 'lower', get: (s) => s.pool.peakTotal },
+  { key: 'poolPeakFailed', label: 'failed members peak', unit: 'count', better: 'lower', get: (s) => s.pool.peakFailed },
+  { key: 'failedAtEnd', label: 'failed members at the end', unit: 'count', better: 'lower', get: failedAtEnd },
+  { key: 'failedSettleMs', label: 'failed count back to baseline after', unit: 'ms', better: 'lower', get: (s) => s.pool.failedSettleMs },
+  { key: 'gossipPeak', label: 'gossip traffic peak (per s)', unit: 'rate', better: 'lower', get: gossipPeak },
+  { key: 'consulP99Flood', label: 'Consul p99 in flood', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'consulLatency', 'flood', 'p99') },
+  { key: 'consulP99Observe', label: 'Consul p99 in observe', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'consulLatency', 'observe', 'p99') },
+  { key: 'consulErrorsFlood', label: 'Consul errors in flood', unit: 'ratio', better: 'lower', get: (s) => phaseLatency(s, 'consulLatency', 'flood', 'errorRate') },
+  { key: 'vaultP99Flood', label: 'Vault p99 in flood', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'vaultLatency', 'flood', 'p99') },
+  { key: 'vaultP99Observe', label: 'Vault p99 in observe', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'vaultLatency', 'observe', 'p99') },
+  { key: 'vaultSealedMs', label: 'Vault sealed for', unit: 'ms', better: 'lower', get: (s) => s.vaultSeal.sealedMs },
+  { key: 'peakBuffered', label: 'lines buffered at peak', unit: 'count', better: null, get: (s) => s.delivery.peakBuffered },
+  { key: 'peakDeliveredRate', label: 'peak delivery rate', unit: 'rate', better: null, get: (s) => s.delivery.peakDeliveredRate },
+  { key: 'deliveredRatio', label: 'log lines delivered', unit: 'ratio', better: 'higher', get: (s) => s.delivery.deliveredRatio },
+  { key: 'dropped', label: 'lines dropped by shippers', unit: 'count', better: 'lower', get: (s) => s.delivery.dropped },
+  { key: 'lostWithPods', label: 'lines lost with deleted pods', unit: 'count', better: 'lower', get: (s) => s.delivery.lostWithPods },
+  { key: 'timeToRecoverMs', label: 'time to recover', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => s.recovery.timeToRecoverMs },
+  { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
+];
+
+export const metricByKey = (key: string): MetricDef => {
+  const m = METRICS.find((x) => x.key === key);
+  if (!m) throw new Error(`no metric ${key}`);
+  return m;
+};
