@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeRun } from '../../src/analysis/analyze.ts';
+import { answersMarkdown, buildAnswers, describeSpread, groupRuns, type RunRef } from '../../src/analysis/answers.ts';
+import { unknown } from '../../src/analysis/unknown.ts';
+import { syntheticRun, type SyntheticOptions } from '../fixtures/synthetic-run.ts';
+
+// Synthetic runs only: these test the answering logic, not the lab's findings.
+function run(opts: SyntheticOptions): RunRef {
+  const r = syntheticRun({ gaps: false, ...opts });
+  return { id: r.runId, summary: analyzeRun({ records: r.records, scenario: r.scenario }).summary };
+}
+
+const sidecar = [1, 2, 3].map((seed) => run({ seed }));
+const daemonset = [1, 2, 3].map((seed) => run({ seed, variants: ['daemonset'], failingNodes: 1, floodIntensity: 0.6 }));
+const backoff = [1, 2].map((seed) => run({ seed, variants: ['shipper-backoff'], failingNodes: 0, floodIntensity: 0.4 }));
+
+test('groupRuns sorts runs into arms by their one difference from the 2019 reference', () => {
+  const other = run({ seed: 9, variants: ['daemonset', 'shipper-backoff'] });
+  const g = groupRuns([...sidecar, ...daemonset, ...backoff, other]);
+  assert.equal(g.scenario, 'target-2019');
+  assert.deepEqual(g.groups.q3?.sidecar?.map((r) => r.id), sidecar.map((r) => r.id));
+  assert.deepEqual(g.groups.q3?.daemonset?.map((r) => r.id), daemonset.map((r) => r.id));
+  assert.deepEqual(g.groups.q1?.backoff?.map((r) => r.id), backoff.map((r) => r.id));
+  assert.deepEqual(g.groups.q1?.naive?.map((r) => r.id), sidecar.map((r) => r.id));
+  assert.equal(g.groups.q5?.all?.length, 9);
+  assert.deepEqual(g.unused.map((u) => u.id), [other.id]);
+  assert.match(g.unused[0]!.why, /variant, shipperMode/);
+});
+
+test('buildAnswers: comparisons cite runs, show spread, and call differences only without overlap', () => {
+  const a = buildAnswers(groupRuns([...sidecar, ...daemonset, ...backoff]).groups);
+  assert.deepEqual(a.questions.map((q) => q.number), [1, 2, 3, 4, 5]);
+  const q3 = a.questions.find((q) => q.id === 'q3')!;
+  assert.equal(q3.measured, true);
+  const pool = q3.findings.find((f) => f.text.startsWith('Consul pool peak size'))!;
+  assert.match(pool.text, /DaemonSets 8 \(8–8, n=3\) vs sidecars 51 \(51–51, n=3\): lower in every run \(better\)/);
+  assert.deepEqual(new Set(pool.runs), new Set([...sidecar, ...daemonset].map((r) => r.id)));
+  const tally = q3.findings.find((f) => f.kind === 'verdict')!;
+  assert.match(tally.text, /better on \d+, worse on 0/);
+  const ds = q3.arms.find((x) => x.arm === 'daemonset')!;
+  assert.deepEqual(ds.metrics.maxNotReady!.spread, { n: 3, min: 1, median: 1, max: 1 });
+});
+
+test('buildAnswers says "not measured" for arms and questions without runs', () => {
+  const a = buildAnswers(groupRuns([...sidecar, ...backoff]).groups);
+  const q4 = a.questions.find((q) => q.id === 'q4')!;
+  assert.ok(q4.notMeasured.some((n) => /two half-size clusters: not measured/.test(n)));
+  const q1 = a.questions.find((q) => q.id === 'q1')!;
+  assert.ok(q1.notMeasured.some((n) => /rate-limited: not measured/.test(n)));
+  assert.ok(q1.findings.some((f) => /No node went NotReady with: jittered backoff/.test(f.text)));
+  assert.ok(q1.findings.some((f) => /largest consumer was the runtime/.test(f.text)));
+  const empty = buildAnswers({});
+  assert.ok(empty.questions.every((q) => !q.measured && /Not measured/.test(q.findings[0]!.text)));
+  const md = answersMarkdown(a);
+  assert.match(md, /### 5\. Is the shared runtime daemon the single point of failure\?/);
+  assert.match(md, /\| most nodes NotReady at once \| 2 \(2–2, n=3\) \| 0 \(0–0, n=2\) \|/);
+});
+
+test('q5 pools NotReady onsets across runs and compares runtime with kubelet', () => {
+  const a = buildAnswers({ q5: { all: sidecar } });
+  const q5 = a.questions.find((q) => q.id === 'q5')!;
+  const verdict = q5.findings.find((f) => f.kind === 'verdict')!;
+  assert.match(verdict.text, /Before 6 NotReady onset\(s\), the runtime used a median 0\.\d+ cores \(\d+ % of the 0\.5-core node\)/);
+  assert.match(verdict.text, /consistent with the shared runtime/);
+  assert.deepEqual(verdict.runs, sidecar.map((r) => r.id));
+});
+
+test('bounds from a blind recorder: a lower bound above the other arm still counts as higher', () => {
+  const base = sidecar[0]!;
+  const blind = structuredClone(base);
+  blind.id = 'blind';
+  blind.summary.nodes.maxSimultaneousNotReady = unknown('watch gap', 3, 'lower');
+  const fully = structuredClone(base);
+  fully.id = 'fully-blind';
+  fully.summary.nodes.maxSimultaneousNotReady = unknown('no node records');
+  const a = buildAnswers({ q3: { sidecar: [base], daemonset: [blind] } });
+  const f = a.questions.find((q) => q.id === 'q3')!.findings.find((x) => x.text.startsWith('most nodes NotReady'))!;
+  assert.match(f.text, /≥ 3 in 1\/1 \(recorder partly blind\) vs sidecars 2: higher in every run \(worse\)/);
+  const b = buildAnswers({ q3: { sidecar: [base], daemonset: [fully] } });
+  const g = b.questions.find((q) => q.id === 'q3')!.findings.find((x) => x.text.startsWith('most nodes NotReady'))!;
+  assert.match(g.text, /cannot compare \(unknown in 1 run\(s\)\)/);
+  assert.equal(describeSpread(b.questions.find((q) => q.id === 'q3')!.arms[1]!.metrics.maxNotReady!), 'unknown in 1/1');
+});
