@@ -36,8 +36,21 @@ export function peakOverNodes(s: RunSummary, comp: string): { value: Maybe<numbe
   return { value: blind.length ? unknown(blind.join('; '), best, 'lower') : best, ...(node ? { node } : {}) };
 }
 
+/**
+ * The label of the phase holding the flood: 'flood' when the scenario has one, else the first lasting
+ * phase after the restore (short scenarios go straight from restore to observe).
+ */
+export function floodPhaseLabel(s: RunSummary): string | undefined {
+  const named = s.phases.find((p) => p.name === 'flood' && p.to > p.from);
+  if (named) return named.label;
+  if (s.floodAt === null) return undefined;
+  return s.phases.find((p) => p.from >= s.floodAt! && p.to > p.from)?.label;
+}
+
 function phaseLatency(s: RunSummary, svc: 'consulLatency' | 'vaultLatency', phase: string, field: 'p99' | 'p50' | 'errorRate'): Maybe<number> {
-  const st = s[svc].byPhase[phase];
+  // "flood" means the phase the flood happens in, whatever the scenario calls it.
+  const label = phase === 'flood' ? floodPhaseLabel(s) ?? phase : phase;
+  const st = s[svc].byPhase[label];
   return st ? st[field] : unknown(`no ${phase} phase in this run`);
 }
 

@@ -5,3 +5,7 @@ export { isKnown, isUnknown, known, unknown } from './unknown.ts';
 export type { Maybe, Unknown } from './unknown.ts';
 export type { BlindSpot } from './coverage.ts';
 export type { LineageLink, LineageTreeNode } from './lineage.ts';
+export { buildAnswers, groupRuns, answersMarkdown, describeSpread, QUESTION_ARMS } from './answers.ts';
+export type { AnswerGroups, Answers, Answer, ArmResult, Finding, Grouping, QuestionId, RunRef } from './answers.ts';
+export { METRICS, metricByKey, peakOverNodes, floodPhaseLabel } from './catalog.ts';
+export type { MetricDef } from './catalog.ts';

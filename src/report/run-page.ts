@@ -2,7 +2,7 @@
 // (the lineage), what the recorder could not see (gaps, first), and under which settings (every tuning,
 // every version). Built from the analysis alone, so it can be rebuilt from a run folder at any time.
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { peakOverNodes } from '../analysis/catalog.ts';
+import { floodPhaseLabel, peakOverNodes } from '../analysis/catalog.ts';
 import { MEMBER_STATES } from '../analysis/consul.ts';
 import type { LineageTreeNode } from '../analysis/lineage.ts';
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
@@ -257,7 +257,7 @@ function kpi(label: string, v: Maybe<number | null>, unit: Unit, note?: string, 
 
 function kpis(input: RunReportInput): Html {
   const s = input.analysis.summary;
-  const flood = s.phases.find((p) => p.name === 'flood')?.label ?? 'flood';
+  const flood = floodPhaseLabel(s) ?? 'flood';
   const runtimePeak = peakOverNodes(s, 'runtime');
   const r = s.recovery;
   const rec = r.status === 'never-disrupted' ? 'never disrupted' : r.status === 'not-recovered' ? `not recovered in ${formatDuration(r.timeoutMs)}` : undefined;

@@ -82,3 +82,13 @@ test('bounds from a blind recorder: a lower bound above the other arm still coun
   assert.match(g.text, /cannot compare \(unknown in 1 run\(s\)\)/);
   assert.equal(describeSpread(b.questions.find((q) => q.id === 'q3')!.arms[1]!.metrics.maxNotReady!), 'unknown in 1/1');
 });
+
+test('"in flood" metrics use the phase after the restore when a scenario has no flood phase (smoke)', async () => {
+  const { metricByKey, floodPhaseLabel } = await import('../../src/analysis/catalog.ts');
+  const path = await import('node:path');
+  const { repoRoot } = await import('../../src/util/paths.ts');
+  const smoke = run({ seed: 4, scenarioFile: path.join(repoRoot, 'lab', 'scenarios', 'smoke.yaml') });
+  assert.equal(floodPhaseLabel(smoke.summary), 'observe');
+  assert.equal(metricByKey('consulP99Flood').get(smoke.summary), smoke.summary.consulLatency.byPhase.observe!.p99);
+  assert.equal(typeof metricByKey('consulP99Flood').get(smoke.summary), 'number');
+});
