@@ -25,7 +25,8 @@ async function nodeTests(dir) {
 for (const suite of suites) {
   if (suite === 'typecheck') await stage('typecheck', () => sh`tsc --noEmit -p .`);
   if (suite === 'unit') await stage('unit tests', () => nodeTests('unit'));
-  if (['component', 'e2e', 'browser'].includes(suite)) {
+  if (suite === 'browser') await stage('browser tests', () => nodeTests('browser'));
+  if (['component', 'e2e'].includes(suite)) {
     if (!globalThis.__labReady) {
       await stage('docker engine', () => lab('docker'));
       await stage('images', () => lab('images'));

@@ -22,7 +22,7 @@ export interface EnsureOptions {
 export interface ImageOutcome {
   name: string;
   ref: string;
-  how: 'cached' | 'pulled' | 'built';
+  how: 'cached' | 'pulled' | 'built' | 'override';
   ms: number;
 }
 
@@ -101,7 +101,15 @@ export async function ensureImages(opts: EnsureOptions = {}): Promise<ImageOutco
   const specs = loadSpecs();
   const list = ordered(specs, opts.only);
   const missing: ImageSpec[] = [];
-  for (const spec of list) if (opts.force || !(await imageExists(finalTag(spec.name, specs)))) missing.push(spec);
+  const overrides = new Map<string, string>();
+  for (const spec of list) {
+    // LAB_IMAGE_<NAME> names an image to use as is (a recipe under development, a registry of your own).
+    const override = process.env[`LAB_IMAGE_${spec.name.toUpperCase().replaceAll('-', '_')}`];
+    if (override) {
+      if (!(await imageExists(override))) throw new LabError(`LAB_IMAGE_${spec.name.toUpperCase()}=${override} does not exist locally`, 'build or pull it, or unset the variable');
+      overrides.set(spec.name, override);
+    } else if (opts.force || !(await imageExists(finalTag(spec.name, specs)))) missing.push(spec);
+  }
   if (missing.length > 0 && source !== 'pull') {
     const dockerRoot = await capture('docker', ['info', '--format', '{{.DockerRootDir}}']).catch(() => '/var/lib/docker');
     const need = missing.reduce((sum, s) => sum + (s.minDiskGiB ?? 1), 0);
@@ -113,6 +121,11 @@ export async function ensureImages(opts: EnsureOptions = {}): Promise<ImageOutco
   const outcomes: ImageOutcome[] = [];
   const logDir = ensureDir(join(logsDir(), 'images'));
   for (const spec of list) {
+    const override = overrides.get(spec.name);
+    if (override) {
+      outcomes.push({ name: spec.name, ref: override, how: 'override', ms: 0 });
+      continue;
+    }
     const ref = finalTag(spec.name, specs);
     const started = Date.now();
     if (!missing.includes(spec)) {

@@ -37,6 +37,7 @@ function podRecord(p: k8s.V1Pod, event: PodRecord['event']): RecordInput {
     name: p.metadata?.name ?? '?',
     uid: p.metadata?.uid ?? '?',
     ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
+    ...(p.metadata?.creationTimestamp ? { createdAt: new Date(p.metadata.creationTimestamp as unknown as string).toISOString() } : {}),
     ...(p.status?.phase ? { phase: p.status.phase } : {}),
     event,
     ...(p.status?.reason || disruption?.reason ? { reason: p.status?.reason ?? disruption?.reason } : {}),

@@ -20,6 +20,8 @@ export class KafkaDelivery {
   readonly #dups = new Map<string, number>();
   readonly #maxSeq = new Map<string, number>();
   #sinceLast = new Map<string, number>();
+  /** Write-to-receive delays (line timestamp to consumption) since the previous sample. */
+  #delays: number[] = [];
   #consumer: Consumer | undefined;
   #producer: Producer | undefined;
 
@@ -47,6 +49,11 @@ export class KafkaDelivery {
   }
 
   #count(value: string, key: string | undefined): void {
+    const written = /^\{"ts":"([^"]+)"/.exec(value);
+    if (written) {
+      const d = Date.now() - Date.parse(written[1]!);
+      if (Number.isFinite(d) && this.#delays.length < 100_000) this.#delays.push(d);
+    }
     const m = /"pod":"([^"]+)","seq":(\d+)/.exec(value);
     const pod = m?.[1] ?? key ?? '?';
     const seq = m ? Number(m[2]) : -1;
@@ -62,12 +69,16 @@ export class KafkaDelivery {
   async sample(emit: (r: RecordInput) => void): Promise<void> {
     const received = Object.fromEntries(this.#sinceLast);
     this.#sinceLast = new Map();
+    const delays = this.#delays.sort((a, b) => a - b);
+    this.#delays = [];
+    const q = (f: number) => delays[Math.min(delays.length - 1, Math.floor(delays.length * f))]!;
+    const delay = delays.length ? { delay: { count: delays.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: delays.at(-1)! } } : {};
     const started = performance.now();
     try {
       await this.#producer!.send({ topic: 'metrics', messages: [{ key: 'recorder-probe', value: String(Date.now()) }] });
-      emit({ type: 'kafka', source: 'probe/kafka', topic: 'logs', received, produceMs: performance.now() - started });
+      emit({ type: 'kafka', source: 'probe/kafka', topic: 'logs', received, ...delay, produceMs: performance.now() - started });
     } catch (err) {
-      emit({ type: 'kafka', source: 'probe/kafka', topic: 'logs', received, error: (err as Error).message });
+      emit({ type: 'kafka', source: 'probe/kafka', topic: 'logs', received, ...delay, error: (err as Error).message });
     }
   }
 

@@ -20,11 +20,13 @@ export async function probeConsul(c: Consul, emit: Emit): Promise<void> {
   try {
     const members = (await c.agent.members()) as unknown as Array<{ Name: string; Status: number }>;
     const counts = { alive: 0, leaving: 0, left: 0, failed: 0, suspect: 0 };
+    const failed: string[] = [];
     for (const m of members) {
       const st = SERF_STATUS[m.Status];
       if (st && st !== 'none') counts[st]++;
+      if (st === 'failed') failed.push(m.Name);
     }
-    emit({ type: 'consul-members', source: 'probe/consul', ts, counts, total: members.length, observer: 'consul-server (via NodePort)' });
+    emit({ type: 'consul-members', source: 'probe/consul', ts, counts, total: members.length, observer: 'consul-server (via NodePort)', failed });
     emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', ms: performance.now() - started });
   } catch (err) {
     emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', error: errText(err) });
