@@ -3,6 +3,7 @@ import { docker } from './docker.ts';
 import { images } from './images.ts';
 import { healCommand } from './heal.ts';
 import { replayCommand } from './replay.ts';
+import { matrixCommand } from './matrix.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
 import { reportCommand } from './report.ts';
 import { compareCommand } from './compare.ts';
@@ -13,6 +14,7 @@ export const commands: Record<string, Command> = {
   images,
   up: upCommand,
   replay: replayCommand,
+  matrix: matrixCommand,
   status: statusCommand,
   heal: healCommand,
   down: downCommand,

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScenario } from '../scenario/index.ts';
+import { runsDir } from '../util/paths.ts';
+
+/** One arm of the matrix: a scenario with variants, to be run `repeat` times. */
+export interface MatrixArm {
+  question: string;
+  label: string;
+  variants: string[];
+}
+
+/** The runs that answer the incident's questions (OUTAGE.md); the first arm of each is its reference. */
+export const MATRIX: MatrixArm[] = [
+  { question: 'q3', label: 'sidecar', variants: ['sidecar'] },
+  { question: 'q3', label: 'daemonset', variants: ['daemonset'] },
+  { question: 'q1', label: 'backoff', variants: ['shipper-backoff'] },
+  { question: 'q1', label: 'ratelimited', variants: ['shipper-ratelimited'] },
+  { question: 'q1', label: 'drop-oldest', variants: ['shipper-drop-oldest'] },
+  { question: 'q1', label: 'kubelet-api', variants: ['kubelet-api'] },
+  { question: 'q2', label: 'gossip-encryption', variants: ['gossip-encryption'] },
+  { question: 'q2', label: 'leave-on-terminate', variants: ['leave-on-terminate'] },
+  { question: 'q2', label: 'short-reconnect', variants: ['short-reconnect'] },
+  { question: 'q4', label: 'two clusters', variants: ['split-clusters'] },
+];
+
+export interface PlannedArm extends MatrixArm {
+  hash: string;
+  /** Completed runs already in runs/ with exactly this resolved scenario. */
+  done: string[];
+  /** Why the arm cannot run here, if it cannot. */
+  unsupported?: string;
+}
+
+/** A run counts once it completed: its history ends with the controller's "run completed" note. */
+function completedRunsByHash(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!existsSync(runsDir)) return out;
+  for (const id of readdirSync(runsDir).sort()) {
+    const dir = join(runsDir, id);
+    const scen = join(dir, 'scenario.json');
+    const hist = join(dir, 'history.jsonl');
+    if (!existsSync(scen) || !existsSync(hist)) continue;
+    try {
+      const hash = (JSON.parse(readFileSync(scen, 'utf8')) as { hash?: string }).hash;
+      if (!hash || !readFileSync(hist, 'utf8').includes('"text":"run completed"')) continue;
+      out.set(hash, [...(out.get(hash) ?? []), dir]);
+    } catch {
+      continue;
+    }
+  }
+  return out;
+}
+
+/** The matrix for a scenario file: each arm's resolved hash and the completed runs that can be reused. */
+export function planMatrix(scenarioFile: string, only?: string[]): PlannedArm[] {
+  const done = completedRunsByHash();
+  return MATRIX.filter((a) => !only?.length || only.includes(a.question) || only.includes(a.label)).map((arm) => {
+    const s = loadScenario(scenarioFile, { variants: arm.variants });
+    return {
+      ...arm,
+      hash: s.hash,
+      done: done.get(s.hash) ?? [],
+      ...(s.clusters !== 1 ? { unsupported: 'split clusters (clusters: 2) are not implemented yet' } : {}),
+    };
+  });
+}
