@@ -46,7 +46,9 @@ async function containerRunning(name: string): Promise<boolean> {
 /** Starts the broker on the dc network unless it already runs there. */
 export async function ensureKafkaContainer(image: string, subnet: string, hostPort: number): Promise<KafkaEndpoint> {
   const ep = kafkaEndpoint(subnet, hostPort);
-  if (await containerRunning(KAFKA_CONTAINER)) return ep;
+  const runningImage = await capture('docker', ['inspect', '--format', '{{.Config.Image}}', KAFKA_CONTAINER]).catch(() => '');
+  // Reused only when it runs the image this lab wants: a rebuilt image must not leave an old broker running.
+  if (runningImage === image && (await containerRunning(KAFKA_CONTAINER))) return ep;
   if (await succeeds('docker', ['inspect', KAFKA_CONTAINER])) await run('docker', ['rm', '-f', KAFKA_CONTAINER]);
   const env = Object.entries(brokerEnv(ep, hostPort)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   await run('docker', [
