@@ -13,7 +13,7 @@ import { clearState } from './state.ts';
  * networks and its state. Touches nothing it did not create: every container and network it removes
  * carries the lab's name or label.
  */
-export async function down(clusterName: string): Promise<void> {
+export async function down(clusterName: string, opts: { keepControllerState?: boolean } = {}): Promise<void> {
   const kind = await ensureKind();
   await task(`Cluster ${clusterName} deleted`, async (t) => {
     if (await clusterExists(kind, clusterName)) await run(kind, ['delete', 'cluster', '--name', clusterName]);
@@ -34,6 +34,8 @@ export async function down(clusterName: string): Promise<void> {
   });
   await task('Lab state removed', async () => {
     clearState();
-    for (const f of ['vault-credentials.json', 'kind-config.yaml', 'faults.jsonl', 'controller.lock']) rmSync(join(stateDir, f), { force: true });
+    // A replay that recreates the cluster keeps its own lock and journal: they belong to the running controller.
+    const files = ['vault-credentials.json', 'kind-config.yaml', ...(opts.keepControllerState ? [] : ['faults.jsonl', 'controller.lock'])];
+    for (const f of files) rmSync(join(stateDir, f), { force: true });
   });
 }

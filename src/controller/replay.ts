@@ -160,7 +160,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const existing = readState();
     if (existing && shapeOf(existing.settings) !== shapeOf(wanted)) {
       info(`  the running cluster has another shape (workers/timings) than this scenario: recreating it`);
-      await down(existing.settings.name);
+      await down(existing.settings.name, { keepControllerState: true });
     }
     const state = await up({ settings: wanted, source: o.source ?? 'auto' });
     const c = clients({ clusterName: state.settings.name });
