@@ -87,10 +87,20 @@ export async function up(opts: UpOptions): Promise<LabState> {
 
   const c = clients({ clusterName: s.name });
   await task('Images loaded into the nodes', async (t) => {
-    for (const name of ['consul', 'vault', 'apps']) {
-      t.step(name);
-      await run(kind, ['load', 'docker-image', '--name', s.name, images[name]!], { logFile: log, timeoutMs: 10 * 60_000 });
-    }
+    // Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere.
+    const cp = nodes.filter((n) => n.endsWith('-control-plane'));
+    const workers = nodes.filter((n) => !n.endsWith('-control-plane'));
+    const where: Array<[string, string[]]> = [
+      ['consul', nodes],
+      ['vault', cp],
+      ['apps', workers],
+    ];
+    await Promise.all(
+      where.map(async ([name, targets]) => {
+        t.step(name);
+        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', targets.join(','), images[name]!], { logFile: log, timeoutMs: 10 * 60_000 });
+      }),
+    );
   });
 
   await task('Nodes Ready', async (t) => {
