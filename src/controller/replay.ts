@@ -239,16 +239,19 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     driver = new KafkaFaultDriver(journal, history, { nodes: nodeNames, kafkaIp });
 
     const started = Date.now();
+    let current = '';
+    let currentEnds = 0;
     const ticker = setInterval(() => {
-      const elapsed = Date.now() - started;
-      const phase = scenario.phases.find((p) => elapsed >= p.startMs && elapsed < p.startMs + Math.max(p.durationMs, 1));
-      info(`  ${formatDuration(elapsed)} ${phase ? `in ${phase.name}` : ''} · ${live.line()}`);
+      const left = Math.max(0, currentEnds - Date.now());
+      info(`  ${formatDuration(Date.now() - started)} in ${current} (${formatDuration(left)} left) · ${live.line()}`);
     }, 10_000);
     try {
       for (const [index, phase] of scenario.phases.entries()) {
         if (clock.aborted) break;
         history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'start', index, plannedMs: phase.durationMs });
         info(`▸ ${phase.name}${phase.durationMs ? ` (${formatDuration(phase.durationMs)})` : ''}`);
+        current = phase.name;
+        currentEnds = Date.now() + phase.durationMs;
         if (phase.name === 'cut') {
           if (scenario.fault.mode === 'flap') driver.startFlapping(clock, scenario.fault.flap.upMs, scenario.fault.flap.downMs);
           else await driver.cut();
