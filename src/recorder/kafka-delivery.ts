@@ -56,12 +56,15 @@ export class KafkaDelivery {
     }
     const m = /"pod":"([^"]+)","seq":(\d+)/.exec(value);
     const pod = m?.[1] ?? key ?? '?';
-    const seq = m ? Number(m[2]) : -1;
-    let set = this.#seen.get(pod);
-    if (!set) this.#seen.set(pod, (set = new Set()));
-    if (seq >= 0 && set.has(seq)) this.#dups.set(pod, (this.#dups.get(pod) ?? 0) + 1);
-    else set.add(seq);
-    if (seq > (this.#maxSeq.get(pod) ?? -1)) this.#maxSeq.set(pod, seq);
+    // Only the app's numbered stdout lines are accounted line by line; its own stderr logs ship too.
+    if (m) {
+      const seq = Number(m[2]);
+      let set = this.#seen.get(pod);
+      if (!set) this.#seen.set(pod, (set = new Set()));
+      if (set.has(seq)) this.#dups.set(pod, (this.#dups.get(pod) ?? 0) + 1);
+      else set.add(seq);
+      if (seq > (this.#maxSeq.get(pod) ?? -1)) this.#maxSeq.set(pod, seq);
+    }
     this.#sinceLast.set(pod, (this.#sinceLast.get(pod) ?? 0) + 1);
   }
 
