@@ -128,6 +128,8 @@ export interface CpuRecord extends Base {
   cores: number;
   memBytes?: number;
   windowMs?: number;
+  /** Scope node: share of the window the node container was held back by its CPU limit (cgroup throttling). */
+  throttledFraction?: number;
 }
 
 export type MemberState = 'alive' | 'leaving' | 'left' | 'failed' | 'suspect';

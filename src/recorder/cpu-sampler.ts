@@ -5,63 +5,55 @@ import type { RecordInput } from '../history/records.ts';
 /**
  * CPU of every kind node container and, inside it, of the parts that shared the load in 2019: the
  * container runtime (containerd), the kubelet, the shims that carry every container's stdout, and the
- * pods. Read from the host's cgroup v1 accounting and /proc, so sampling costs a few file reads instead
- * of a `docker exec` or `docker stats` per node per second.
+ * pods. The node total comes from the host's cgroup v1 accounting; the parts from /proc, per process,
+ * grouped by name and by the pod cgroup they run in (the nodes get no cpuacct hierarchy of their own on
+ * these hosts, so per-pod cgroup counters do not exist). A few file reads per process per sample: far
+ * cheaper than a `docker exec` or `docker stats` per node per second.
  */
 export interface NodeTarget {
   name: string;
   containerId: string;
 }
 
-const CGROUP_V1 = '/sys/fs/cgroup/cpuacct/docker';
-const MEMORY_V1 = '/sys/fs/cgroup/memory/docker';
+const CPUACCT = '/sys/fs/cgroup/cpuacct/docker';
+const CPU = '/sys/fs/cgroup/cpu/docker';
+const MEMORY = '/sys/fs/cgroup/memory/docker';
 const CLK_TCK = 100;
 
-type ProcClass = 'runtime' | 'kubelet' | 'shims';
+type Part = 'runtime' | 'kubelet' | 'shims' | 'pod';
 
-function readNumber(path: string): number | undefined {
+interface Proc {
+  node: string;
+  part: Part;
+  /** Pod uid for part 'pod'. */
+  uid?: string;
+}
+
+function read(path: string): string | undefined {
   try {
-    return Number(readFileSync(path, 'utf8').trim());
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function classify(comm: string): ProcClass | undefined {
-  if (comm === 'containerd') return 'runtime';
-  if (comm === 'kubelet') return 'kubelet';
-  if (comm.startsWith('containerd-shim')) return 'shims';
+/** What a process is, from its name and the cgroup it runs in. */
+export function classify(comm: string, cpuCgroup: string): { part: Part; uid?: string } | undefined {
+  const pod = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/.exec(cpuCgroup);
+  if (pod) return { part: 'pod', uid: pod[1]!.replaceAll('_', '-') };
+  if (comm === 'containerd') return { part: 'runtime' };
+  if (comm === 'kubelet') return { part: 'kubelet' };
+  if (comm.startsWith('containerd-shim')) return { part: 'shims' };
   return undefined;
 }
 
-/** Pod cgroups under a node's kubepods tree, keyed by pod uid (cgroupfs and systemd layouts alike). */
-function podCgroups(nodeDir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const visit = (dir: string, depth: number) => {
-    if (depth > 3) return;
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const m = /pod([0-9a-f_-]{36})(\.slice)?$/.exec(e);
-      if (m) out.set(m[1]!.replaceAll('_', '-'), join(dir, e));
-      else if (e.startsWith('kubepods')) visit(join(dir, e), depth + 1);
-    }
-  };
-  visit(nodeDir, 0);
-  return out;
-}
-
 export function cpuSamplingSupported(): boolean {
-  return existsSync(CGROUP_V1);
+  return existsSync(CPUACCT);
 }
 
 export class CpuSampler {
-  #prev = new Map<string, { at: number; ns: number }>();
-  #procs = new Map<number, { node: string; cls: ProcClass }>();
+  #prev = new Map<string, { at: number; v: number }>();
+  #procs = new Map<number, Proc>();
   #lastScan = 0;
 
   constructor(
@@ -69,78 +61,81 @@ export class CpuSampler {
     private readonly emit: (r: RecordInput) => void,
   ) {}
 
-  /** Which processes belong to which node and part; rescanned every few seconds as shims come and go. */
-  #scanProcs(): void {
+  /** Which processes belong to which node and part; rescanned every few seconds as pods come and go. */
+  #scan(): void {
     this.#procs.clear();
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
-      let comm: string;
-      let cgroup: string;
-      try {
-        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-        const cls = classify(comm);
-        if (!cls) continue;
-        cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-        const node = this.nodes.find((n) => cgroup.includes(`/docker/${n.containerId}`));
-        if (node) this.#procs.set(Number(pid), { node: node.name, cls });
-      } catch {
-        continue;
-      }
+      const cg = read(`/proc/${pid}/cgroup`);
+      if (!cg) continue;
+      const node = this.nodes.find((n) => cg.includes(`/docker/${n.containerId}`));
+      if (!node) continue;
+      const cpuLine = /^\d+:cpu(?:,cpuacct)?:(.*)$/m.exec(cg)?.[1] ?? '';
+      const c = classify((read(`/proc/${pid}/comm`) ?? '').trim(), cpuLine);
+      if (c) this.#procs.set(Number(pid), { node: node.name, ...c });
     }
     this.#lastScan = Date.now();
   }
 
-  /** Cores used since the previous sample of the same key; undefined on the first sample. */
-  #rate(key: string, ns: number, now: number): { cores: number; windowMs: number } | undefined {
+  /** Rate of a cumulative counter since the previous sample of the same key; undefined on the first. */
+  #rate(key: string, v: number, now: number, perMs = 1e6): { rate: number; windowMs: number } | undefined {
     const prev = this.#prev.get(key);
-    this.#prev.set(key, { at: now, ns });
-    if (!prev || now <= prev.at || ns < prev.ns) return undefined;
-    return { cores: (ns - prev.ns) / 1e6 / (now - prev.at), windowMs: now - prev.at };
+    this.#prev.set(key, { at: now, v });
+    if (!prev || now <= prev.at || v < prev.v) return undefined;
+    return { rate: (v - prev.v) / perMs / (now - prev.at), windowMs: now - prev.at };
   }
 
   sample(): void {
     const now = Date.now();
-    if (now - this.#lastScan > 5000) this.#scanProcs();
+    if (now - this.#lastScan > 5000) this.#scan();
     const ts = new Date(now).toISOString();
     for (const n of this.nodes) {
-      const dir = join(CGROUP_V1, n.containerId);
-      const total = readNumber(join(dir, 'cpuacct.usage'));
-      if (total === undefined) continue;
-      const mem = readNumber(join(MEMORY_V1, n.containerId, 'memory.usage_in_bytes'));
+      const total = Number(read(join(CPUACCT, n.containerId, 'cpuacct.usage')));
+      if (!Number.isFinite(total) || total === 0) continue;
+      const mem = Number(read(join(MEMORY, n.containerId, 'memory.usage_in_bytes')));
+      // Throttling says the node hit its CPU limit: the small VM was saturated, not merely busy.
+      const throttled = /throttled_time (\d+)/.exec(read(join(CPU, n.containerId, 'cpu.stat')) ?? '')?.[1];
       const r = this.#rate(`${n.name}/node`, total, now);
-      if (r) this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'node', node: n.name, cores: r.cores, windowMs: r.windowMs, ...(mem !== undefined ? { memBytes: mem } : {}) });
-      let podsNs = 0;
-      for (const [uid, podDir] of podCgroups(dir)) {
-        const ns = readNumber(join(podDir, 'cpuacct.usage'));
-        if (ns === undefined) continue;
-        podsNs += ns;
-        const pr = this.#rate(`${n.name}/pod/${uid}`, ns, now);
-        if (pr) this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pod', node: n.name, id: uid, cores: pr.cores, windowMs: pr.windowMs });
+      const t = throttled !== undefined ? this.#rate(`${n.name}/throttled`, Number(throttled), now) : undefined;
+      if (r) {
+        this.emit({
+          type: 'cpu', source: 'sampler/cpu', ts, scope: 'node', node: n.name, cores: r.rate, windowMs: r.windowMs,
+          ...(Number.isFinite(mem) ? { memBytes: mem } : {}),
+          ...(t ? { throttledFraction: Math.min(1, t.rate) } : {}),
+        });
       }
-      const pods = this.#rate(`${n.name}/pods`, podsNs, now);
-      if (pods) this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pods', node: n.name, cores: pods.cores, windowMs: pods.windowMs });
     }
-    // Per process, then summed: a shim that exits takes its ticks with it, which must not read as negative CPU.
-    const byPart = new Map<string, { cores: number; windowMs: number }>();
+    // Per process, then summed: a process that exits takes its ticks with it, which must not read as negative CPU.
+    const parts = new Map<string, { node: string; part: Part; uid?: string; cores: number; windowMs: number }>();
     for (const [pid, p] of this.#procs) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(f[11]) + Number(f[12]);
-        const r = this.#rate(`pid/${pid}`, (ticks * 1e9) / CLK_TCK, now);
-        const key = `${p.node}/${p.cls}`;
-        const acc = byPart.get(key) ?? { cores: 0, windowMs: 0 };
-        if (r) byPart.set(key, { cores: acc.cores + r.cores, windowMs: Math.max(acc.windowMs, r.windowMs) });
-        else byPart.set(key, acc);
-      } catch {
+      const stat = read(`/proc/${pid}/stat`);
+      if (!stat) {
         this.#procs.delete(pid);
         this.#prev.delete(`pid/${pid}`);
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ns = ((Number(f[11]) + Number(f[12])) * 1e9) / CLK_TCK;
+      const r = this.#rate(`pid/${pid}`, ns, now);
+      const key = `${p.node}/${p.part}/${p.uid ?? ''}`;
+      const acc = parts.get(key) ?? { ...p, cores: 0, windowMs: 0 };
+      if (r) {
+        acc.cores += r.rate;
+        acc.windowMs = Math.max(acc.windowMs, r.windowMs);
+      }
+      parts.set(key, acc);
+    }
+    const podsPerNode = new Map<string, { cores: number; windowMs: number }>();
+    for (const a of parts.values()) {
+      if (a.windowMs === 0) continue;
+      if (a.part === 'pod') {
+        this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pod', node: a.node, id: a.uid!, cores: a.cores, windowMs: a.windowMs });
+        const s = podsPerNode.get(a.node) ?? { cores: 0, windowMs: 0 };
+        podsPerNode.set(a.node, { cores: s.cores + a.cores, windowMs: Math.max(s.windowMs, a.windowMs) });
+      } else {
+        this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: a.part, node: a.node, cores: a.cores, windowMs: a.windowMs });
       }
     }
-    for (const [key, r] of byPart) {
-      if (r.windowMs === 0) continue;
-      const [node, cls] = key.split('/') as [string, ProcClass];
-      this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: cls, node, cores: r.cores, windowMs: r.windowMs });
-    }
+    for (const [node, s] of podsPerNode) this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pods', node, cores: s.cores, windowMs: s.windowMs });
   }
 }
