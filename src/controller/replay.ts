@@ -239,6 +239,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     driver = new KafkaFaultDriver(journal, history, { nodes: nodeNames, kafkaIp });
 
     const started = Date.now();
+    const cpuAtStart = process.cpuUsage();
     let current = '';
     let currentEnds = 0;
     const ticker = setInterval(() => {
@@ -265,6 +266,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       }
     } finally {
       clearInterval(ticker);
+      // The controller's own CPU (recorder included) over the phases: the recorder-overhead benchmark reads it.
+      const used = process.cpuUsage(cpuAtStart);
+      const wall = Date.now() - started;
+      history.append({ type: 'note', source: 'controller', text: `controller cpu ${((used.user + used.system) / 1000 / wall).toFixed(4)} cores over ${wall} ms of phases (samplers ${o.samplers !== false ? 'on' : 'off'})` });
     }
     if (clock.aborted) status = 'aborted';
     else {
