@@ -52,7 +52,15 @@ export async function up(opts: UpOptions): Promise<LabState> {
     return k;
   });
 
-  const exists = await clusterExists(kind, s.name);
+  let exists = await clusterExists(kind, s.name);
+  if (exists) {
+    const count = (await nodeContainers(kind, s.name)).length;
+    // A cluster of another size (left by another checkout, or a crashed run) cannot be reused as is.
+    if (count !== s.workers + 1) {
+      await task(`Cluster ${s.name} has ${count} nodes, this lab wants ${s.workers + 1}: recreating`, () => run(kind, ['delete', 'cluster', '--name', s.name], { logFile: log }).then(() => undefined));
+      exists = false;
+    }
+  }
   await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
     if (exists) {
       const started = await startStoppedNodes(await nodeContainers(kind, s.name));
