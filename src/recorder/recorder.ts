@@ -48,20 +48,23 @@ export class Recorder {
   };
 
   #sampler(name: string, periodMs: number, fn: () => Promise<void> | void): void {
-    let failing = false;
+    let failingSince: string | undefined;
     const p = new Periodic(
       periodMs,
       async () => {
         await fn();
-        if (failing) {
-          failing = false;
-          this.emit({ type: 'note', source: `sampler/${name}`, text: `${name} sampler recovered`, level: 'info' });
+        if (failingSince) {
+          // The closing record of the gap: same source and start, now with its end.
+          this.emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, to: new Date().toISOString(), reason: 'sampler-error' });
+          failingSince = undefined;
         }
       },
       (err) => {
         // A sampler that throws could not observe: that is a gap in its series, said out loud.
-        if (!failing) this.emit({ type: 'gap', source: `sampler/${name}`, from: new Date().toISOString(), reason: 'sampler-error', error: (err as Error).message });
-        failing = true;
+        if (!failingSince) {
+          failingSince = new Date().toISOString();
+          this.emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, reason: 'sampler-error', error: (err as Error).message });
+        }
       },
     );
     this.#periodic.push(p);

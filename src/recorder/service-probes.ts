@@ -69,7 +69,7 @@ export async function probeVault(port: number, token: Secret | undefined, emit: 
 
 /** Gossip traffic as the server sees it: cumulative counters from Consul's Prometheus-format telemetry. */
 export async function probeConsulTelemetry(port: number, emit: Emit): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/agent/metrics?format=prometheus`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/agent/metrics?format=prometheus`, { signal: AbortSignal.timeout(15_000) });
   if (!res.ok) throw new Error(`consul telemetry: HTTP ${res.status}`);
   const text = await res.text();
   const counters: Record<string, number> = {};
