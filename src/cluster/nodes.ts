@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { capture, run } from '../util/exec.ts';
+import { LabError } from '../util/errors.ts';
 
 export function isReady(node: k8s.V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -13,7 +14,13 @@ export async function limitNodeContainers(containers: string[], cpCpus: number, 
     // memory-swap equal to memory: no swap, so a node that runs out behaves like a VM that runs out.
     // A limit of 0 means none (the scenario said 'none').
     const memArgs = memory === '0' ? [] : ['--memory', memory, '--memory-swap', memory];
-    await run('docker', ['update', '--cpus', String(cpu), ...memArgs, c]);
+    await run('docker', ['update', '--cpus', String(cpu), ...memArgs, c], { timeoutMs: 60_000 }).catch((err: unknown) => {
+      throw new LabError(
+        `could not give ${c} ${cpu} CPU / ${memory} memory`,
+        'the node probably uses more memory than the new limit: remove its workload first or raise cluster.nodeMemory',
+        (err as LabError).details,
+      );
+    });
   }
 }
 

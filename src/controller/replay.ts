@@ -162,6 +162,16 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       info(`  the running cluster has another shape (workers/timings) than this scenario: recreating it`);
       await down(existing.settings.name, { keepControllerState: true });
     }
+    if (existing) {
+      // The previous run's workload goes first: shrinking a node's memory under what its pods use hangs.
+      await task('Previous workload removed', async () => {
+        try {
+          await deleteWorkload(clients({ clusterName: existing.settings.name }).core);
+        } catch {
+          // No cluster or no API: nothing to remove; `up` repairs the rest.
+        }
+      });
+    }
     const state = await up({ settings: wanted, source: o.source ?? 'auto' });
     const c = clients({ clusterName: state.settings.name });
     const consul = consulClient(state.settings.consulHostPort);
