@@ -124,6 +124,23 @@ export class Container implements Watched {
     }
   }
 
+  /**
+   * A handle on a container started earlier (by another command of the lab, say), with the loopback
+   * ports it publishes; undefined when no such container exists.
+   */
+  static async attach(name: string): Promise<Container | undefined> {
+    const r = await docker(['inspect', '--format', '{{.Config.Image}} {{json .NetworkSettings.Ports}}', name], { allowFailure: true });
+    if (r.code !== 0) return undefined;
+    const [image = '', json = 'null'] = r.stdout.trim().split(/ (.*)/s);
+    const bindings = (JSON.parse(json) ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+    const ports = new Map<string, number>();
+    for (const [key, list] of Object.entries(bindings)) {
+      const loopback = list?.find((b) => b.HostIp === '127.0.0.1');
+      if (loopback) ports.set(key, Number(loopback.HostPort));
+    }
+    return new Container(name, image, ports);
+  }
+
   /** The 127.0.0.1 port that a published container port was given. */
   hostPort(containerPort: number, protocol: 'tcp' | 'udp' = 'tcp'): number {
     const p = this.ports.get(`${containerPort}/${protocol}`);
