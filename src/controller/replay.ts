@@ -179,6 +179,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     await task('Fresh workload', async (t) => {
       t.step('removing the previous run’s workload');
       await deleteWorkload(c.core);
+      // The deleted pods' agents never said goodbye: wait until gossip has declared them failed
+      // (only the servers and Vault's agent alive), then prune them.
+      t.step('waiting for the previous agents to be declared failed');
+      await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
       const pruned = await pruneDeadMembers(consul, state.settings.consulHostPort);
       t.detail(`pruned ${pruned} dead Consul members of earlier runs`);
     });
