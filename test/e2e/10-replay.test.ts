@@ -66,6 +66,7 @@ test('smoke replay, sidecar variant: every phase, Kafka cut and restored, nothin
 test('smoke replay, daemonset variant: every phase, Kafka cut and restored, nothing lost', { timeout: 30 * 60_000 }, () => assertSmokeRun('daemonset'));
 
 test('kill -9 of the controller mid-cut leaves the network cut until `lab heal`, which restores it', { timeout: 20 * 60_000 }, async () => {
+  const before = new Set(readdirSync(runsDir));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'replay', 'smoke', '--set', 'phases=[{"name":"baseline","duration":"10s"},{"name":"cut"},{"name":"hold","duration":"10m"},{"name":"restore"}]'], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -77,7 +78,10 @@ test('kill -9 of the controller mid-cut leaves the network cut until `lab heal`,
     assert.ok(Date.now() < deadline, 'the controller reached the cut');
     assert.equal(child.exitCode, null, 'the controller is still running');
     try {
-      dir = newestRun('smoke-sidecar');
+      // Only this run's folder counts: earlier runs' histories hold cuts too.
+      const fresh = readdirSync(runsDir).filter((d) => !before.has(d) && d.includes('smoke-sidecar'));
+      if (fresh.length === 0) throw new Error('no run folder yet');
+      dir = join(runsDir, fresh.sort().at(-1)!);
       const text = readFileSync(join(dir, 'history.jsonl'), 'utf8');
       if (text.includes('"op":"inject"') && text.includes('"kind":"ok"')) break;
     } catch {}
@@ -89,7 +93,7 @@ test('kill -9 of the controller mid-cut leaves the network cut until `lab heal`,
   const c = clients({ clusterName: state.settings.name });
   const pod = (await c.core.listNamespacedPod({ namespace: 'devenv', labelSelector: 'app=devenv' })).items.find((p) => p.status?.phase === 'Running')!;
   const [host, port] = state.kafka.internal.split(':') as [string, string];
-  const probe = () => podCanConnect(c.kc, 'devenv', pod.metadata!.name!, 'shipper', host, Number(port));
+  const probe = () => podCanConnect(c.kc, 'devenv', pod.metadata!.name!, 'app', host, Number(port));
   assert.equal(await probe(), false, 'after kill -9 the network to Kafka is still cut (seen from a pod)');
   const heal = await lab(['heal']);
   assert.equal(heal.code, 0);
