@@ -82,7 +82,8 @@ export async function up(opts: UpOptions): Promise<LabState> {
     t.detail(`workers ${s.nodeCpus} CPU / ${s.nodeMemory}, control plane ${s.controlPlaneCpus} CPU / ${s.controlPlaneMemory}`);
   });
 
-  const kafka = await task('Kafka outside the cluster (the data centre network)', async (t) => {
+  // Kafka boots on its JVM while the images are side-loaded: the two do not depend on each other.
+  const kafkaStarting = task('Kafka outside the cluster (the data centre network)', async (t) => {
     const subnet = await ensureDcNetwork();
     for (const n of nodes) await connectNode(n);
     t.step('starting broker');
@@ -92,6 +93,8 @@ export async function up(opts: UpOptions): Promise<LabState> {
     t.detail(`pods: ${ep.internal}, host: ${ep.external}`);
     return { ep, subnet };
   });
+  // Awaited below; this only keeps a failure from surfacing as unhandled while the images load.
+  kafkaStarting.catch(() => undefined);
 
   const c = clients({ clusterName: s.name });
   await task('Images loaded into the nodes', async (t) => {
@@ -110,6 +113,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
       }),
     );
   });
+  const kafka = await kafkaStarting;
 
   await task('Nodes Ready', async (t) => {
     await waitFor(
