@@ -22,7 +22,11 @@ export async function pollPodStats(core: k8s.CoreV1Api, t: StatsTarget, emit: (r
     pods.map(async (p) => {
       const name = p.metadata?.name ?? '?';
       try {
-        const text = (await core.connectGetNamespacedPodProxyWithPath({ name: `${name}:${t.port}`, namespace: t.namespace, path: 'stats' })) as unknown;
+        // Bounded: a drowning node must not stall the sampler (or the end-of-run drain) behind it.
+        const text = (await Promise.race([
+          core.connectGetNamespacedPodProxyWithPath({ name: `${name}:${t.port}`, namespace: t.namespace, path: 'stats' }),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('stats timeout')), 5000).unref()),
+        ])) as unknown;
         const obj = (typeof text === 'string' ? JSON.parse(text) : text) as Record<string, unknown>;
         const counters: Record<string, number> = {};
         for (const [k, v] of Object.entries(obj)) if (typeof v === 'number' && Number.isFinite(v)) counters[k] = v;
