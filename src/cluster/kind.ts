@@ -56,12 +56,13 @@ export async function nodeImageIsUpstream(ref: string): Promise<boolean> {
 function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
   // kind v0.30 writes kubeadm v1beta3 even for 1.34, where extraArgs is a map (v1beta4 made it a list).
   const args = (o: Record<string, string>) => o;
+  const { defaultTolerationSeconds: tolerationSeconds } = s;
   const cluster = {
     kind: 'ClusterConfiguration',
     apiServer: {
       extraArgs: args({
-        'default-not-ready-toleration-seconds': String(s.defaultTolerationSeconds),
-        'default-unreachable-toleration-seconds': String(s.defaultTolerationSeconds),
+        'default-not-ready-toleration-seconds': String(tolerationSeconds),
+        'default-unreachable-toleration-seconds': String(tolerationSeconds),
       }),
     },
     controllerManager: {
