@@ -9,7 +9,7 @@ import { run } from '../util/exec.ts';
 import { ensureDir, logsDir, stateDir } from '../util/paths.ts';
 import { waitFor } from '../util/wait.ts';
 import { connectNode, ensureDcNetwork } from '../components/dc-network.ts';
-import { ensureKafkaContainer, kafkaRoundTrip, waitForKafka } from '../components/kafka.ts';
+import { ensureKafkaContainer, kafkaRoundTrip, removeKafkaContainer, waitForKafka } from '../components/kafka.ts';
 import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../components/consul.ts';
 import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/consul-config.ts';
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
@@ -67,6 +67,8 @@ export async function up(opts: UpOptions): Promise<LabState> {
       t.detail(started.length ? `restarted ${started.join(', ')}` : 'reused');
       return;
     }
+    // A broker left from an earlier cluster is the lab's own: it is recreated with the new one, and its port freed.
+    await removeKafkaContainer();
     await requirePortsFree({ [PORT_ENV.consulHostPort]: s.consulHostPort, [PORT_ENV.vaultHostPort]: s.vaultHostPort, [PORT_ENV.kafkaHostPort]: s.kafkaHostPort });
     requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
     const local = !(await nodeImageIsUpstream(images.node!));
