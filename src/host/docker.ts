@@ -99,6 +99,7 @@ export async function ensureDocker(onStep: (s: string) => void = () => {}): Prom
   }
   onStep('starting dockerd');
   startDaemon();
-  const info = await waitForEngine(60_000);
+  // After an unclean stop the engine first cleans up old containers: give it time.
+  const info = await waitForEngine(180_000);
   return { ...info, how };
 }
