@@ -18,25 +18,31 @@ export function kafkaEndpoint(subnet: string, hostPort: number): KafkaEndpoint {
   return { internal: `${dcAddress(subnet, 10)}:${KAFKA_INTERNAL_PORT}`, external: `127.0.0.1:${hostPort}` };
 }
 
-/** Environment in the upstream apache/kafka image's convention, which the local build honours too. */
-function brokerEnv(ep: KafkaEndpoint, hostPort: number): Record<string, string> {
+/**
+ * A single KRaft broker+controller in the upstream apache/kafka image's convention (which the local build
+ * honours too): one listener advertised to peers, one on a published loopback port for the host.
+ * Shared by the lab and the component tests.
+ */
+export function kafkaBrokerEnv(o: { advertised: string; hostPort: number; controllerHost?: string; clusterId?: string }): Record<string, string> {
   return {
-    CLUSTER_ID: 'b3V0YWdlLWxhYi1rYWZrYQ',
+    CLUSTER_ID: o.clusterId ?? 'b3V0YWdlLWxhYi1rYWZrYQ',
     KAFKA_NODE_ID: '1',
     KAFKA_PROCESS_ROLES: 'broker,controller',
-    KAFKA_LISTENERS: `INTERNAL://0.0.0.0:${KAFKA_INTERNAL_PORT},EXTERNAL://0.0.0.0:${hostPort},CONTROLLER://127.0.0.1:9093`,
-    KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${ep.internal},EXTERNAL://${ep.external}`,
+    KAFKA_LISTENERS: `INTERNAL://0.0.0.0:${KAFKA_INTERNAL_PORT},EXTERNAL://0.0.0.0:${o.hostPort},CONTROLLER://0.0.0.0:9093`,
+    KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${o.advertised},EXTERNAL://127.0.0.1:${o.hostPort}`,
     KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
     KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
     KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
-    KAFKA_CONTROLLER_QUORUM_VOTERS: '1@127.0.0.1:9093',
+    KAFKA_CONTROLLER_QUORUM_VOTERS: `1@${o.controllerHost ?? '127.0.0.1'}:9093`,
     KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
     KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
     KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
     KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-    KAFKA_NUM_PARTITIONS: '3',
-    KAFKA_HEAP_OPTS: '-Xms256m -Xmx512m',
   };
+}
+
+function brokerEnv(ep: KafkaEndpoint, hostPort: number): Record<string, string> {
+  return { ...kafkaBrokerEnv({ advertised: ep.internal, hostPort }), KAFKA_NUM_PARTITIONS: '3', KAFKA_HEAP_OPTS: '-Xms256m -Xmx512m' };
 }
 
 async function containerRunning(name: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 // The lab's Kafka image is a real KRaft broker that kafkajs 2.2.4 (the client the log shippers use)
 // can produce to and consume from without losing or duplicating messages.
+import { kafkaBrokerEnv } from '../../src/components/kafka.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -27,21 +28,7 @@ describe('kafka image', { timeout: 180_000 }, () => {
       name: 'kafka',
       image: await imageRef('kafka'),
       ports: [{ container: external, host: external }],
-      env: {
-        CLUSTER_ID: clusterId(),
-        KAFKA_NODE_ID: '1',
-        KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENERS: `PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093,EXTERNAL://0.0.0.0:${external}`,
-        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:${external}`,
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT',
-        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',
-        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-        KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      },
+      env: kafkaBrokerEnv({ advertised: 'kafka:9092', hostPort: external, controllerHost: 'kafka', clusterId: clusterId() }),
       waitFor: forLog(/Kafka Server started/),
       startupTimeoutMs: 90_000,
     });

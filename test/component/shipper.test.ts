@@ -2,6 +2,7 @@
 // /var/log/pods; the shipper (in-process, and once as the apps image) tails them with the `file`
 // source; a kafkajs consumer counts what arrived, per pod and sequence number. Kafka is made
 // unreachable with `docker pause` (packets go nowhere, like a cut network: sends time out).
+import { kafkaBrokerEnv } from '../../src/components/kafka.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -121,21 +122,7 @@ describe('log shipper against a real Kafka', { timeout: 600_000 }, () => {
       name: 'kafka',
       image: await imageRef('kafka'),
       ports: [{ container: external, host: external }],
-      env: {
-        CLUSTER_ID: Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url'),
-        KAFKA_NODE_ID: '1',
-        KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENERS: `PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093,EXTERNAL://0.0.0.0:${external}`,
-        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:${external}`,
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT',
-        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',
-        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-        KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      },
+      env: kafkaBrokerEnv({ advertised: 'kafka:9092', hostPort: external, controllerHost: 'kafka', clusterId: Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url') }),
       waitFor: forLog(/Kafka Server started/),
       startupTimeoutMs: 120_000,
     });
