@@ -33,14 +33,17 @@ await $({ cwd: root })`tsx -e ${`
 import { writeFileSync } from 'node:fs';
 import { kindConfig, renderKindConfig } from './src/cluster/kind.ts';
 import { DEFAULT_CLUSTER } from './src/cluster/settings.ts';
-const c = kindConfig({ ...DEFAULT_CLUSTER, name: 'bench-bare', consulHostPort: 28500, vaultHostPort: 28200 }, '${images.node}', true);
-writeFileSync('${cfgFile}', renderKindConfig(c));
+import { engineMemoryBytes } from './src/host/docker.ts';
+engineMemoryBytes().then((mem) => {
+  const c = kindConfig({ ...DEFAULT_CLUSTER, name: 'bench-bare', consulHostPort: 28500, vaultHostPort: 28200 }, '${images.node}', true, mem);
+  writeFileSync('${cfgFile}', renderKindConfig(c));
+});
 `}`;
 console.error('bare kind create cluster…');
 let t0 = Date.now();
 await $`${kind} create cluster --name bench-bare --config ${cfgFile} --wait 10m`;
 const bareMs = Date.now() - t0;
-await $`${kind} delete cluster --name bench-bare`;
+await $({ cwd: root })`tsx -e ${`import { deleteCluster } from './src/cluster/kind.ts'; deleteCluster('${kind}', 'bench-bare');`}`;
 
 console.error('lab up…');
 let peak = 0;

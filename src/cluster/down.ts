@@ -5,7 +5,7 @@ import { capture, run, succeeds } from '../util/exec.ts';
 import { stateDir } from '../util/paths.ts';
 import { removeDcNetwork } from '../components/dc-network.ts';
 import { removeKafkaContainer } from '../components/kafka.ts';
-import { clusterExists, ensureKind } from './kind.ts';
+import { clusterExists, deleteCluster, ensureKind } from './kind.ts';
 import { clearState } from './state.ts';
 
 /**
@@ -16,7 +16,7 @@ import { clearState } from './state.ts';
 export async function down(clusterName: string, opts: { keepControllerState?: boolean } = {}): Promise<void> {
   const kind = await ensureKind();
   await task(`Cluster ${clusterName} deleted`, async (t) => {
-    if (await clusterExists(kind, clusterName)) await run(kind, ['delete', 'cluster', '--name', clusterName]);
+    if (await clusterExists(kind, clusterName)) await deleteCluster(kind, clusterName);
     else t.detail('was not there');
   });
   await task('Kafka container and lab networks removed', async () => {

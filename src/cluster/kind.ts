@@ -6,6 +6,8 @@ import { capture, run, succeeds } from '../util/exec.ts';
 import { cacheDir, repoRoot } from '../util/paths.ts';
 import { loadSpecs } from '../images/catalog.ts';
 import { NODE_PORTS, type ClusterSettings } from './settings.ts';
+import { workerEviction } from './kubelet-eviction.ts';
+import { thawContainers } from '../host/freezer.ts';
 
 /** kind v0.30 is the last release whose default is Kubernetes 1.34, the newest that runs on cgroup v1. */
 export const KIND_VERSION = 'v0.30.0';
@@ -42,6 +44,23 @@ export async function clusterExists(kind: string, name: string): Promise<boolean
 export async function nodeContainers(kind: string, name: string): Promise<string[]> {
   const out = await capture(kind, ['get', 'nodes', '--name', name]).catch(() => '');
   return out.split('\n').filter(Boolean).sort();
+}
+
+/**
+ * `kind delete cluster`, made safe against nodes killed while runc had a nested cgroup frozen
+ * (host/freezer.ts): thaw first, and once more before a second try if the engine still cannot kill one.
+ */
+export async function deleteCluster(kind: string, name: string, opts: { logFile?: string } = {}): Promise<void> {
+  const ids = async () => {
+    const nodes = await nodeContainers(kind, name);
+    if (!nodes.length) return [];
+    return (await capture('docker', ['inspect', '--format', '{{.Id}}', ...nodes]).catch(() => '')).split('\n').filter(Boolean);
+  };
+  thawContainers(await ids());
+  const first = await run(kind, ['delete', 'cluster', '--name', name], { ...opts, allowFailure: true });
+  if (first.code === 0) return;
+  thawContainers(await ids());
+  await run(kind, ['delete', 'cluster', '--name', name], opts);
 }
 
 /** True when the node image is an upstream kindest/node (pulled) rather than the lab's own build. */
@@ -85,8 +104,13 @@ function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
 }
 
 /** The kind cluster config, as an object: rendered to YAML only when handed to kind. */
-export function kindConfig(s: ClusterSettings, image: string, localImage: boolean): Record<string, unknown> {
-  const worker = { role: 'worker', image, labels: { 'outage-lab/role': 'worker' } };
+export function kindConfig(s: ClusterSettings, image: string, localImage: boolean, hostMemoryBytes: number): Record<string, unknown> {
+  // Only the workers: the control plane is sized roomy on purpose and keeps kubelet's host view.
+  const join = {
+    kind: 'JoinConfiguration',
+    nodeRegistration: { kubeletExtraArgs: { 'eviction-hard': workerEviction(s, hostMemoryBytes).flag } },
+  };
+  const worker = { role: 'worker', image, labels: { 'outage-lab/role': 'worker' }, kubeadmConfigPatches: [stringify(join)] };
   return {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',

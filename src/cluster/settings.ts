@@ -1,3 +1,5 @@
+import type { EvictionHard } from './kubelet-eviction.ts';
+
 /**
  * Everything that shapes the lab cluster. Defaults size it for a 2-core laptop; a scenario's `cluster`
  * section overrides them, and the resolved values are recorded with every run.
@@ -14,6 +16,10 @@ export interface ClusterSettings {
   controlPlaneMemory: string;
   nodeStatusUpdateFrequency: string;
   nodeMonitorGracePeriod: string;
+  /** `node`: the workers' kubelets judge memory against the node container's limit, as on a VM that size (kubelet-eviction.ts). */
+  kubeletMemory: 'node' | 'host';
+  /** kubelet --eviction-hard thresholds of the workers; null keeps kind's (disk evictions off, memory 100Mi). */
+  evictionHard: EvictionHard;
   /** tolerationSeconds the API server gives pods for not-ready / unreachable nodes (300 s upstream). */
   defaultTolerationSeconds: number;
   /** Host ports (127.0.0.1 only) for the Consul HTTP API and Vault, forwarded to NodePorts. */
@@ -31,6 +37,8 @@ export const DEFAULT_CLUSTER: ClusterSettings = {
   controlPlaneMemory: '3g',
   nodeStatusUpdateFrequency: '10s',
   nodeMonitorGracePeriod: '40s',
+  kubeletMemory: 'node',
+  evictionHard: { memoryAvailable: null, nodefsAvailable: null, imagefsAvailable: null },
   defaultTolerationSeconds: 300,
   consulHostPort: 18500,
   vaultHostPort: 18200,

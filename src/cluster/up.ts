@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDocker } from '../host/docker.ts';
+import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
 import { requireMemory } from '../host/resources.ts';
 import { requirePortsFree } from '../host/ports.ts';
 import { ensureImages, type ImageSource } from '../images/build.ts';
@@ -13,7 +13,7 @@ import { ensureKafkaContainer, kafkaRoundTrip, removeKafkaContainer, waitForKafk
 import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../components/consul.ts';
 import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/consul-config.ts';
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
-import { clusterExists, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
+import { clusterExists, deleteCluster, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
 import { clients } from './kube.ts';
 import { applyAll, loadManifest, resolveImages } from './manifests.ts';
 import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
@@ -57,7 +57,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
     const count = (await nodeContainers(kind, s.name)).length;
     // A cluster of another size (left by another checkout, or a crashed run) cannot be reused as is.
     if (count !== s.workers + 1) {
-      await task(`Cluster ${s.name} has ${count} nodes, this lab wants ${s.workers + 1}: recreating`, () => run(kind, ['delete', 'cluster', '--name', s.name], { logFile: log }).then(() => undefined));
+      await task(`Cluster ${s.name} has ${count} nodes, this lab wants ${s.workers + 1}: recreating`, () => deleteCluster(kind, s.name, { logFile: log }));
       exists = false;
     }
   }
@@ -73,7 +73,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
     requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
     const local = !(await nodeImageIsUpstream(images.node!));
     const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
-    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local)));
+    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
     t.step('kind create cluster');
     await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
   });

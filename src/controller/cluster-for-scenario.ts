@@ -12,10 +12,14 @@ export function clusterSettingsFor(s: ResolvedScenario, base: ClusterSettings = 
     nodeStatusUpdateFrequency: formatGoDuration(s.cluster.nodeStatusUpdateFrequencyMs),
     nodeMonitorGracePeriod: formatGoDuration(s.cluster.nodeMonitorGracePeriodMs),
     defaultTolerationSeconds: Math.round(s.cluster.podEvictionTimeoutMs / 1000),
+    kubeletMemory: s.cluster.kubeletMemory,
+    evictionHard: { ...s.cluster.evictionHard },
   };
 }
 
-/** What cannot change without recreating the cluster (CPU and memory limits can: docker update). */
+/** What cannot change without recreating the cluster (CPU limits can, and memory ones unless kubelets judge memory by them). */
 export function shapeOf(c: ClusterSettings): string {
-  return JSON.stringify([c.workers, c.nodeStatusUpdateFrequency, c.nodeMonitorGracePeriod, c.defaultTolerationSeconds]);
+  // The kubelets' eviction thresholds are baked in at creation, and with kubeletMemory `node` they follow the node memory.
+  const eviction = [c.kubeletMemory, c.evictionHard, c.kubeletMemory === 'node' ? c.nodeMemory : null];
+  return JSON.stringify([c.workers, c.nodeStatusUpdateFrequency, c.nodeMonitorGracePeriod, c.defaultTolerationSeconds, eviction]);
 }

@@ -103,3 +103,8 @@ export async function ensureDocker(onStep: (s: string) => void = () => {}): Prom
   const info = await waitForEngine(180_000);
   return { ...info, how };
 }
+
+/** The memory the engine's containers see in /proc/meminfo (the host's, or Docker Desktop's VM's). */
+export async function engineMemoryBytes(): Promise<number> {
+  return Number(await capture('docker', ['info', '--format', '{{.MemTotal}}'], { timeoutMs: 15_000 }));
+}

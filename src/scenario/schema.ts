@@ -63,6 +63,7 @@ export const SCENARIO_SPEC: Spec = {
         nodeStatusUpdateFrequency: { kind: 'duration', min: 1_000, default: '10s' },
         nodeMonitorGracePeriod: { kind: 'duration', min: 1_000, default: '40s' },
         podEvictionTimeout: { kind: 'duration', min: 0, default: '300s' },
+        kubeletMemory: { kind: 'enum', values: ['node', 'host'], default: 'node' },
         evictionHard: {
           kind: 'object',
           fields: { memoryAvailable: threshold, nodefsAvailable: threshold, imagefsAvailable: threshold },

@@ -37,6 +37,8 @@ export interface ScenarioData {
     nodeStatusUpdateFrequencyMs: number;
     nodeMonitorGracePeriodMs: number;
     podEvictionTimeoutMs: number;
+    /** `node`: workers' kubelets evict against the node container's memory limit, like a VM of that size. */
+    kubeletMemory: 'node' | 'host';
     /** kubelet evictionHard thresholds; null = keep kind's. */
     evictionHard: {
       memoryAvailable: string | null;

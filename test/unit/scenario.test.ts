@@ -66,6 +66,7 @@ test('a minimal scenario resolves every default, in ms, frozen', () => {
       nodeStatusUpdateFrequencyMs: 10_000,
       nodeMonitorGracePeriodMs: 40_000,
       podEvictionTimeoutMs: 300_000,
+      kubeletMemory: 'node',
       evictionHard: { memoryAvailable: null, nodefsAvailable: null, imagefsAvailable: null },
     },
     workload: { replicas: 30, logRatePerSec: 20, logLineBytes: 256, resources: 'none' },

@@ -45,11 +45,17 @@ test('scenario timings shape the kind config and the cluster identity', () => {
   const s = loadScenario(smoke);
   const settings = clusterSettingsFor(s, DEFAULT_CLUSTER);
   assert.equal(settings.workers, 2);
-  const cfg = kindConfig(settings, 'node:1', false) as any;
+  const cfg = kindConfig(settings, 'node:1', false, 24 * 1024 ** 3) as any;
   assert.equal(cfg.nodes.length, 3);
+  // Workers evict at 100Mi left of their 2g, i.e. with 22Gi + 100Mi of the host's 24Gi "available".
+  const workerPatch = cfg.nodes[1].kubeadmConfigPatches.join('\n');
+  assert.match(workerPatch, /eviction-hard: memory.available<22628Mi,nodefs.available<0%/);
+  assert.equal(cfg.nodes[0].kubeadmConfigPatches, undefined, 'the control plane keeps its host view');
   const patches = cfg.kubeadmConfigPatches.join('\n');
   assert.match(patches, new RegExp(`node-monitor-grace-period: ${settings.nodeMonitorGracePeriod}`));
   assert.match(patches, /nodeStatusUpdateFrequency/);
   assert.notEqual(shapeOf(settings), shapeOf({ ...settings, nodeMonitorGracePeriod: '5s' }));
   assert.equal(shapeOf(settings), shapeOf({ ...settings, nodeCpus: 1.5 }), 'CPU limits do not need a new cluster');
+  assert.notEqual(shapeOf(settings), shapeOf({ ...settings, nodeMemory: '1g' }), 'kubelets judge memory by the node limit');
+  assert.equal(shapeOf({ ...settings, kubeletMemory: 'host' }), shapeOf({ ...settings, kubeletMemory: 'host', nodeMemory: '1g' }));
 });
