@@ -147,6 +147,9 @@ function affectsOf(source: string, typesBySource: Map<string, Set<RecordType>>):
 function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, opts: CoverageOptions): BlindSpot[] {
   const factor = opts.silenceFactor ?? 5;
   const minMs = opts.silenceMinMs ?? 10_000;
+  // Silence after the recorder began to stop is the wind-down, not blindness.
+  const stopping = sorted.find((r) => r.type === 'note' && r.source === 'recorder' && r.text === 'recorder stopping');
+  const observedUntil = stopping ? Math.min(historyEnd, ts(stopping)) : historyEnd;
   const streams = new Map<string, { type: RecordType; source: string; node?: string; times: number[] }>();
   for (const r of sorted) {
     if (!PERIODIC.has(r.type)) continue;
@@ -184,7 +187,7 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
       if (times[i]! - times[i - 1]! > limit) out.push(spot(times[i - 1]!, times[i]!, false));
     }
     const last = times[times.length - 1]!;
-    if (historyEnd - last > limit) out.push(spot(last, historyEnd, true));
+    if (observedUntil - last > limit) out.push(spot(last, observedUntil, true));
   }
   // Several scopes of one node's sampler fall silent together: keep one spot per source, node and window.
   const seen = new Set<string>();

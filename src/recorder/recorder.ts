@@ -31,6 +31,9 @@ export interface RecorderOptions {
  * Everything the lab observes, appended to one history. Each part reports its own failures as gap
  * records (a watcher that could not see) or as failed probes (a component that did not answer).
  */
+/** The note the recorder writes when it starts to wind down. */
+export const RECORDER_STOPPING = 'recorder stopping';
+
 export class Recorder {
   readonly #k8s: K8sRecorder;
   readonly #periodic: Periodic[] = [];
@@ -95,6 +98,9 @@ export class Recorder {
   }
 
   async stop(): Promise<void> {
+    // Samplers end at different moments (a pod-stats sweep can take seconds): this marks where observing
+    // ended on purpose, so the analysis does not read the wind-down as a blind spot.
+    this.emit({ type: 'note', source: 'recorder', text: RECORDER_STOPPING });
     await Promise.all(this.#periodic.map((p) => p.stop()));
     await this.#k8s.stop();
     await this.delivery.stop();

@@ -238,3 +238,15 @@ test('an unknown gap source blinds everything; a gap from a known part only what
   assert.equal(only.nodes.notReadyNodeSeconds, 0);
   assert.ok(isUnknown(only.consulLatency.byPhase.flood!.p50));
 });
+
+test('Coverage: silence after the recorder began to stop is wind-down, silence before it is blindness', () => {
+  const samples = [];
+  for (let t = 1; t <= 280; t++) samples.push(cpu(t, W1, 'node', 0.2));
+  // The pod-stats sweep ends 15 s after the samplers: the history ends at 295 s.
+  const stopping = { t: 281, type: 'note', source: 'recorder', text: 'recorder stopping' } as const;
+  const late = { t: 295, type: 'note', source: 'controller', text: 'run completed' } as const;
+  const quiet = analyzeRun({ records: history(...phases(), ...samples, stopping, late) }).summary;
+  assert.ok(!quiet.gaps.some((g) => g.node === W1), 'no blind spot at the end when the recorder said it was stopping');
+  const blind = analyzeRun({ records: history(...phases(), ...samples, late) }).summary;
+  assert.ok(blind.gaps.some((g) => g.node === W1 && g.open && g.from === T0 + 280_000), 'without the note the same silence is a blind spot');
+});
