@@ -48,6 +48,33 @@ function shipperEnv(w: WorkloadInputs, scope: 'pod' | 'node') {
   ];
 }
 
+/** Sidecar: scrapes its own pod. DaemonSet: every app pod on its node, found through the API (the
+ *  `log-reader` Role's get/list on pods). Same flush mode either way, so the variants differ only in
+ *  where the agent runs. */
+function metricsAgent(w: WorkloadInputs, scope: 'pod' | 'node') {
+  const s = w.scenario.shipper;
+  const targets =
+    scope === 'pod'
+      ? env({ SCRAPE_URL: `http://127.0.0.1:${PORTS.app}/metrics` })
+      : [
+          fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+          fieldEnv('NODE_NAME', 'spec.nodeName'),
+          ...env({ SCRAPE_DISCOVERY: 'node', SCRAPE_NAMESPACE: WORKLOAD_NS, SCRAPE_SELECTOR: `app=${APP_LABEL}`, SCRAPE_PORT: PORTS.app }),
+        ];
+  return {
+    name: 'metrics-agent',
+    image: w.images.apps,
+    imagePullPolicy: 'Never',
+    command: ['node', '/app/metrics-agent.mjs'],
+    env: [
+      fieldEnv('POD_NAME', 'metadata.name'),
+      ...targets,
+      // ratelimited refuses to start without a rate: the agent gets the shipper's.
+      ...env({ KAFKA_BROKERS: w.kafkaBroker, SHIPPER_MODE: s.mode, RATE_LINES_PER_SEC: s.rateLinesPerSec, METRICS_AGENT_PORT: PORTS.metrics, LOG_LEVEL: 'warn' }),
+    ],
+  };
+}
+
 function consulAgent(w: WorkloadInputs, registerApp: boolean) {
   const joins = w.consulServers.map((s) => `-retry-join=${s}`).join(' ');
   const service = registerApp
@@ -142,13 +169,7 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
       ? [
           appContainer(w),
           { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'pod'), volumeMounts: logMounts },
-          {
-            name: 'metrics-agent',
-            image: w.images.apps,
-            imagePullPolicy: 'Never',
-            command: ['node', '/app/metrics-agent.mjs'],
-            env: [fieldEnv('POD_NAME', 'metadata.name'), ...env({ SCRAPE_URL: `http://127.0.0.1:${PORTS.app}/metrics`, KAFKA_BROKERS: w.kafkaBroker, SHIPPER_MODE: s.shipper.mode, METRICS_AGENT_PORT: PORTS.metrics, LOG_LEVEL: 'warn' })],
-          },
+          metricsAgent(w, 'pod'),
           consulAgent(w, true),
         ]
       : [appContainer(w)],
@@ -185,6 +206,7 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
             nodeSelector: { 'outage-lab/role': 'worker' },
             containers: [
               { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'node'), volumeMounts: logMounts },
+              metricsAgent(w, 'node'),
               consulAgent(w, false),
             ],
             volumes: [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { renderWorkload } from '../../src/workload/render.ts';
+import { metricsAgentConfig } from '../../src/apps/metrics-agent/config.ts';
 import { kindConfig } from '../../src/cluster/kind.ts';
 import { clusterSettingsFor, shapeOf } from '../../src/controller/cluster-for-scenario.ts';
 import { DEFAULT_CLUSTER } from '../../src/cluster/settings.ts';
@@ -27,13 +28,57 @@ test('sidecar variant: every app pod carries shipper, metrics agent and consul a
   assert.ok(shipper.env.some((e: any) => e.name === 'KAFKA_BROKERS' && e.value === '10.213.0.10:9092'));
 });
 
-test('daemonset variant: app pods carry only the app; one shipper and consul agent per node', () => {
+const envOf = (c: any, name: string) => c.env.find((e: any) => e.name === name);
+const container = (spec: any, name: string) => spec.containers.find((c: any) => c.name === name);
+
+test('daemonset variant: app pods carry only the app; one shipper, metrics agent and consul agent per node', () => {
   const objs = renderWorkload(inputs(['daemonset']));
   const dep = objs.find((o) => o.kind === 'Deployment')!;
   assert.deepEqual(dep.spec.template.spec.containers.map((c: any) => c.name), ['app']);
   const ds = objs.find((o) => o.kind === 'DaemonSet')!;
-  assert.deepEqual(ds.spec.template.spec.containers.map((c: any) => c.name), ['shipper', 'consul-agent']);
+  assert.deepEqual(ds.spec.template.spec.containers.map((c: any) => c.name), ['shipper', 'metrics-agent', 'consul-agent']);
   assert.ok(ds.spec.template.spec.containers[0].env.some((e: any) => e.name === 'SHIPPER_SCOPE' && e.value === 'node'));
+});
+
+test('daemonset metrics agent: discovers the app pods of its node, ships like the sidecar one', () => {
+  const objs = renderWorkload(inputs(['daemonset', 'shipper-backoff']));
+  const dep = objs.find((o) => o.kind === 'Deployment')!;
+  const ds = objs.find((o) => o.kind === 'DaemonSet')!;
+  const agent = container(ds.spec.template.spec, 'metrics-agent');
+  assert.deepEqual(agent.command, ['node', '/app/metrics-agent.mjs']);
+  assert.equal(envOf(agent, 'SCRAPE_DISCOVERY').value, 'node');
+  assert.equal(envOf(agent, 'SCRAPE_URL'), undefined);
+  assert.equal(envOf(agent, 'NODE_NAME').valueFrom.fieldRef.fieldPath, 'spec.nodeName');
+  // The selector must match the app pods as the Deployment labels them, in their namespace.
+  const [k, v] = envOf(agent, 'SCRAPE_SELECTOR').value.split('=');
+  assert.equal(dep.spec.template.metadata.labels[k], v);
+  assert.equal(envOf(agent, 'SCRAPE_NAMESPACE').value, dep.metadata!.namespace);
+  assert.equal(Number(envOf(agent, 'SCRAPE_PORT').value), dep.spec.template.spec.containers[0].ports[0].containerPort);
+  // Same flush mode and Kafka as the sidecar agent of the same scenario.
+  const sidecarDep = renderWorkload(inputs(['sidecar', 'shipper-backoff'])).find((o) => o.kind === 'Deployment')!;
+  const sidecarAgent = container(sidecarDep.spec.template.spec, 'metrics-agent');
+  for (const name of ['SHIPPER_MODE', 'KAFKA_BROKERS', 'RATE_LINES_PER_SEC', 'METRICS_AGENT_PORT']) assert.deepEqual(envOf(agent, name), envOf(sidecarAgent, name), name);
+  assert.equal(envOf(agent, 'SHIPPER_MODE').value, 'backoff');
+  // RBAC: its service account may list pods in the namespace.
+  const sa = ds.spec.template.spec.serviceAccountName;
+  const binding = objs.find((o) => o.kind === 'RoleBinding' && o.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === sa))!;
+  const role = objs.find((o) => o.kind === 'Role' && o.metadata!.name === binding.roleRef.name)!;
+  assert.equal(role.metadata!.namespace, dep.metadata!.namespace);
+  assert.ok(role.rules.some((r: any) => r.apiGroups.includes('') && r.resources.includes('pods') && r.verbs.includes('list') && r.verbs.includes('get')));
+});
+
+test('every rendered metrics agent starts: its environment passes the agent\'s own parser', () => {
+  const downward: Record<string, string> = { 'metadata.name': 'pod-x', 'metadata.namespace': 'devenv', 'metadata.uid': 'uid-x', 'spec.nodeName': 'kind-worker' };
+  for (const variant of ['sidecar', 'daemonset']) {
+    for (const mode of [[], ['shipper-backoff'], ['shipper-ratelimited'], ['shipper-drop-oldest']]) {
+      const objs = renderWorkload(inputs([variant, ...mode]));
+      const specs = objs.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet').map((o) => o.spec.template.spec);
+      const agents = specs.map((spec) => container(spec, 'metrics-agent')).filter(Boolean);
+      assert.equal(agents.length, 1, `${variant} ${mode}: one metrics agent template`);
+      const env = Object.fromEntries(agents[0].env.map((e: any) => [e.name, e.value ?? downward[e.valueFrom.fieldRef.fieldPath]]));
+      assert.doesNotThrow(() => metricsAgentConfig(env), `${variant} ${mode.join(',')}`);
+    }
+  }
 });
 
 test('shipper mode from a variant reaches the pods', () => {

@@ -1,53 +1,72 @@
-// The metrics agent sidecar: scrapes the app's /metrics and ships the samples to Kafka through the
-// same buffer and flush modes as the log shipper.
+// The metrics agent: scrapes /metrics and ships the samples to Kafka through the same buffer and flush
+// modes as the log shipper. Sidecar: its own pod's app. DaemonSet (SCRAPE_DISCOVERY=node): every app
+// pod on its node, each sample still keyed by the app pod it describes.
 import { systemClock } from '../lib/clock.ts';
-import { envEnum, envInt, envList, envString } from '../lib/env.ts';
 import { startStatusServer } from '../lib/http.ts';
 import { createLogger } from '../lib/log.ts';
 import { Registry } from '../lib/metrics.ts';
 import { onShutdown, runMain } from '../lib/process.ts';
-import { pipelineConfig } from '../pipeline/config.ts';
 import { kafkaSinkFromConfig } from '../pipeline/kafka-sink.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
-import { Scraper } from './scraper.ts';
+import { metricsAgentConfig } from './config.ts';
+import { Discovery } from './discovery.ts';
+import { fixedTargets, Scraper, type ScrapeTarget } from './scraper.ts';
 
 const boot = createLogger('metrics-agent');
 
 runMain(boot, async () => {
-  const env = process.env;
-  const pod = envString(env, 'POD_NAME', 'metrics-agent');
-  const level = envEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info');
-  const log = createLogger('metrics-agent', { level }, { pod });
-  const cfg = pipelineConfig(env, 'METRICS_TOPIC', 'metrics');
-  const port = envInt(env, 'METRICS_AGENT_PORT', 9102);
-  const sink = kafkaSinkFromConfig(cfg, `metrics-agent-${pod}`, log);
-  const pipeline = new Pipeline(cfg, sink, log);
-  const scraper = new Scraper(
-    {
-      targets: envList(env, 'SCRAPE_URL', ['http://127.0.0.1:8080/metrics']),
-      intervalMs: envInt(env, 'SCRAPE_INTERVAL_MS', 10_000, 1),
-      timeoutMs: envInt(env, 'SCRAPE_TIMEOUT_MS', 5_000, 1),
-      key: pod,
-    },
-    pipeline,
-    systemClock,
-    log,
-  );
+  const cfg = metricsAgentConfig(process.env);
+  const { pod } = cfg;
+  const log = createLogger('metrics-agent', { level: cfg.logLevel }, { pod });
+  const sink = kafkaSinkFromConfig(cfg.pipeline, `metrics-agent-${pod}`, log);
+  const pipeline = new Pipeline(cfg.pipeline, sink, log);
+
+  const t = cfg.targets;
+  let discovery: Discovery | undefined;
+  let targets: () => readonly ScrapeTarget[];
+  if (t.mode === 'node') {
+    // Loaded only here (its own bundle chunk): the Kubernetes client costs ~20 MB of memory, which
+    // every sidecar agent would otherwise carry unused, skewing the sidecar variant's memory.
+    const [{ kubeConfig }, { nodePodLister }] = await Promise.all([import('../lib/kube.ts'), import('./kube-pods.ts')]);
+    const d = new Discovery(
+      nodePodLister(kubeConfig(), { namespace: t.namespace, nodeName: t.nodeName, labelSelector: t.labelSelector, timeoutMs: t.refreshMs }),
+      { port: t.port, path: t.path, refreshMs: t.refreshMs },
+      systemClock,
+      log,
+    );
+    discovery = d;
+    targets = () => d.targets;
+  } else {
+    const fixed = fixedTargets(t.urls, pod);
+    targets = () => fixed;
+  }
+  const scraper = new Scraper({ targets, intervalMs: cfg.intervalMs, timeoutMs: cfg.timeoutMs }, pipeline, systemClock, log);
 
   const registry = new Registry('metrics_agent');
-  registry.setInfo({ pod });
+  registry.setInfo({ pod, discovery: t.mode });
   registry.counter('scrapes_total', 'Scrapes attempted.', () => scraper.scrapes);
   registry.counter('scrape_errors_total', 'Scrapes that failed.', () => scraper.scrapeErrors);
   registry.counter('samples_total', 'Samples accepted into the buffer.', () => scraper.samples);
   registry.counter('samples_refused_total', 'Samples refused by a full blocking buffer.', () => scraper.samplesRefused);
-  registry.gauge('last_scrape_seconds', 'Duration of the last scrape.', () => scraper.lastScrapeMs / 1000);
+  registry.gauge('last_scrape_seconds', 'Duration of the last scrape round over all targets.', () => scraper.lastScrapeMs / 1000);
+  registry.gauge('targets', 'Scrape targets now.', () => targets().length);
+  if (discovery) {
+    const d = discovery;
+    registry.counter('discovery_errors_total', 'Pod lists that failed (the last targets were kept).', () => d.errors);
+  }
   pipeline.register(registry);
-  const server = await startStatusServer({ port, registry, details: () => pipeline.details(), log });
+  const server = await startStatusServer({ port: cfg.port, registry, details: () => pipeline.details(), log });
 
   pipeline.start();
+  // The first list before the first scrape, so the first round is not an empty one.
+  if (discovery) {
+    await discovery.refresh();
+    discovery.start();
+  }
   scraper.start();
-  log.info('metrics agent started', { port, mode: cfg.policy.mode, topic: cfg.kafka.topic });
+  log.info('metrics agent started', { port: cfg.port, mode: cfg.pipeline.policy.mode, topic: cfg.pipeline.kafka.topic, discovery: t.mode, targets: targets().length });
   onShutdown(log, async () => {
+    await discovery?.stop();
     await scraper.stop();
     await pipeline.stop();
     await new Promise<void>((r) => server.close(() => r()));

@@ -6,11 +6,24 @@ import { makeRecord } from '../pipeline/record.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { parsePrometheusText } from './prom-text.ts';
 
+/** One /metrics endpoint and the pod its samples describe (their Kafka key and `pod` field). */
+export interface ScrapeTarget {
+  /** Stable identity across refreshes: the URL (fixed targets) or `<ns>/<pod>/<uid>` (discovered). */
+  id: string;
+  url: string;
+  key: string;
+}
+
 export interface ScraperOptions {
-  targets: string[];
+  /** Read at every round, so a discovery refresh takes effect at the next scrape without a restart. */
+  targets: () => readonly ScrapeTarget[];
   intervalMs: number;
   timeoutMs: number;
-  key: string;
+}
+
+/** The sidecar's targets: fixed URLs, all describing the agent's own pod. */
+export function fixedTargets(urls: readonly string[], key: string): ScrapeTarget[] {
+  return urls.map((url) => ({ id: url, url, key }));
 }
 
 export class Scraper {
@@ -19,6 +32,7 @@ export class Scraper {
   samples = 0;
   /** Samples the buffer refused while full (blocking modes): a scrape does not wait. */
   samplesRefused = 0;
+  /** Duration of the last round over all targets. */
   lastScrapeMs = 0;
   private stopped = false;
   private readonly abort = new AbortController();
@@ -38,25 +52,29 @@ export class Scraper {
   }
 
   async scrapeOnce(): Promise<void> {
-    for (const url of this.opts.targets) {
-      const t0 = this.clock.now();
-      this.scrapes++;
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs) });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const { samples } = parsePrometheusText(await res.text());
-        const ts = new Date(t0).toISOString();
-        for (const s of samples) {
-          const value = JSON.stringify({ ts, pod: this.opts.key, target: url, name: s.name, labels: s.labels, value: Number.isFinite(s.value) ? s.value : String(s.value) });
-          if (this.pipeline.offer(makeRecord(this.opts.key, value))) this.samples++;
-          else this.samplesRefused++;
-        }
-      } catch (e) {
-        this.scrapeErrors++;
-        const suppressed = this.throttle.pass(url);
-        if (suppressed !== undefined) this.log.warn('scrape failed', { url, error: errorMessage(e), suppressed });
+    const t0 = this.clock.now();
+    // Concurrent, as separate sidecars would be: one pod stuck on a drowning node must not delay, or
+    // with N pods × timeout push past the interval, the scrapes of the others.
+    await Promise.all(this.opts.targets().map((t) => this.scrapeTarget(t, t0)));
+    this.lastScrapeMs = this.clock.now() - t0;
+  }
+
+  private async scrapeTarget(target: ScrapeTarget, t0: number): Promise<void> {
+    this.scrapes++;
+    try {
+      const res = await fetch(target.url, { signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const { samples } = parsePrometheusText(await res.text());
+      const ts = new Date(t0).toISOString();
+      for (const s of samples) {
+        const value = JSON.stringify({ ts, pod: target.key, target: target.url, name: s.name, labels: s.labels, value: Number.isFinite(s.value) ? s.value : String(s.value) });
+        if (this.pipeline.offer(makeRecord(target.key, value))) this.samples++;
+        else this.samplesRefused++;
       }
-      this.lastScrapeMs = this.clock.now() - t0;
+    } catch (e) {
+      this.scrapeErrors++;
+      const suppressed = this.throttle.pass(target.url);
+      if (suppressed !== undefined) this.log.warn('scrape failed', { url: target.url, target_pod: target.key, error: errorMessage(e), suppressed });
     }
   }
 

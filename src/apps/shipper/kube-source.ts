@@ -1,6 +1,6 @@
 // The `kubelet-api` source: one log stream per selected container. Sidecar: its own pod. DaemonSet:
 // the pods the API lists on this node (fieldSelector spec.nodeName, labelSelector SHIPPER_SELECTOR).
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage, type Logger } from '../lib/log.ts';
 import { KubeLogStream, type KubeStreamOptions } from './kube-stream.ts';
@@ -19,13 +19,6 @@ export interface KubeSourceOptions {
   selection: Selection;
   discoveryMs: number;
   stream: KubeStreamOptions;
-}
-
-export function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  // In a pod: the service account; outside (tests, dev): KUBECONFIG or ~/.kube/config.
-  kc.loadFromDefault();
-  return kc;
 }
 
 export class KubeSource implements Source {

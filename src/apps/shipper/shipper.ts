@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { startStatusServer } from '../lib/http.ts';
+import { kubeConfig } from '../lib/kube.ts';
 import type { Logger } from '../lib/log.ts';
 import { Registry } from '../lib/metrics.ts';
 import { kafkaSinkFromConfig } from '../pipeline/kafka-sink.ts';
@@ -10,7 +11,7 @@ import { Pipeline } from '../pipeline/pipeline.ts';
 import type { Sink } from '../pipeline/sink.ts';
 import type { ShipperConfig } from './config.ts';
 import { FileSource } from './file-source.ts';
-import { KubeSource, kubeConfig } from './kube-source.ts';
+import { KubeSource } from './kube-source.ts';
 import { Positions } from './positions.ts';
 import { createSelection } from './selection.ts';
 import { newSourceStats, type Source, type SourceStats } from './source.ts';
