@@ -56,8 +56,9 @@ async function pull(spec: ImageSpec, ref: string, log: string): Promise<void> {
 }
 
 async function build(spec: ImageSpec, ref: string, log: string, base: string | undefined, step: (s: string) => void) {
-  // Built under a temporary name: only a build that finished gets the final, content-addressed tag.
-  const buildTag = ref.replace(/:([^:]+)$/, ':building-$1');
+  // Built under a temporary name: only a build that finished gets the final, content-addressed tag. The
+  // pid keeps two commands building the same image at once (a replay and `lab images`) off each other's tag.
+  const buildTag = ref.replace(/:([^:]+)$/, `:building-${process.pid}-$1`);
   let current = 'start';
   try {
     await run('bash', [join(spec.dir, 'build.sh')], {
