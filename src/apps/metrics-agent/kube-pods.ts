@@ -2,6 +2,7 @@
 // the pod's service account (the same client and RBAC as the shipper's kubelet-api source).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { PodLister } from './discovery.ts';
+import { withTimeout } from '../lib/timeout.ts';
 
 export interface NodePodQuery {
   namespace: string;
@@ -15,19 +16,8 @@ export function nodePodLister(kc: KubeConfig, q: NodePodQuery): PodLister {
   const api = kc.makeApiClient(CoreV1Api);
   return {
     async list(): Promise<V1Pod[]> {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`pod list timed out after ${q.timeoutMs} ms`)), q.timeoutMs);
-      });
-      try {
-        const res = await Promise.race([
-          api.listNamespacedPod({ namespace: q.namespace, fieldSelector: `spec.nodeName=${q.nodeName}`, ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}) }),
-          timeout,
-        ]);
-        return res.items;
-      } finally {
-        clearTimeout(timer);
-      }
+      const query = { namespace: q.namespace, fieldSelector: `spec.nodeName=${q.nodeName}`, ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}) };
+      return (await withTimeout(api.listNamespacedPod(query), q.timeoutMs, 'pod list')).items;
     },
   };
 }

@@ -7,6 +7,10 @@ import { KubeLogStream, type KubeStreamOptions } from './kube-stream.ts';
 import type { Positions } from './positions.ts';
 import type { Selection } from './selection.ts';
 import type { Emitter, Source, SourceStats, Target } from './source.ts';
+import { withTimeout } from '../lib/timeout.ts';
+
+/** Longer than any healthy list, short enough that discovery resumes within a few rounds. */
+const LIST_TIMEOUT_MS = 15_000;
 
 export interface KubeSourceOptions {
   scope: 'pod' | 'node';
@@ -62,8 +66,8 @@ export class KubeSource implements Source {
     }
     const query = { fieldSelector: `spec.nodeName=${o.nodeName}`, ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}) };
     const pods: V1Pod[] = [];
-    if (o.namespaces.length === 0) pods.push(...(await this.api.listPodForAllNamespaces(query)).items);
-    else for (const namespace of o.namespaces) pods.push(...(await this.api.listNamespacedPod({ namespace, ...query })).items);
+    if (o.namespaces.length === 0) pods.push(...(await withTimeout(this.api.listPodForAllNamespaces(query), LIST_TIMEOUT_MS, 'pod list')).items);
+    else for (const namespace of o.namespaces) pods.push(...(await withTimeout(this.api.listNamespacedPod({ namespace, ...query }), LIST_TIMEOUT_MS, 'pod list')).items);
     const out: Target[] = [];
     for (const pod of pods) {
       const m = pod.metadata;
