@@ -41,9 +41,15 @@ export const replayCommand: Command = {
       source,
       samplers: v['no-samplers'] !== true,
     });
-    const lost = result.delivery.filter((d) => d.written !== undefined && d.delivered < d.written);
+    // Apps keep writing until the workload is gone, so the last lines written are always still on their way
+    // when recording stops; a hole below a pod's highest delivered sequence number is a line really missing.
+    const holes = result.delivery.reduce((s, d) => s + d.holes, 0);
+    const inFlight = result.delivery.reduce((s, d) => s + Math.max(0, (d.written ?? 0) - d.delivered - d.holes), 0);
     info(`\n✔ Network healed. Run ${result.status}: ${result.runDir}`);
-    info(`  delivery: ${result.delivery.reduce((s, d) => s + d.delivered, 0)} lines delivered from ${result.delivery.length} pods${lost.length ? `, ${lost.length} pods behind` : ''}`);
+    info(
+      `  delivery: ${result.delivery.reduce((s, d) => s + d.delivered, 0)} lines delivered from ${result.delivery.length} pods; ` +
+        `${holes} missing below the newest delivered line${inFlight ? `, ${inFlight} written last and still on their way when recording stopped` : ''}`,
+    );
     try {
       const report = await buildRunReport(result.runDir);
       info(`  Report: ${report.reportPath}`);
