@@ -9,7 +9,7 @@ import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, ty
 import { deliveryAnalysis, type DeliveryMetrics, type DeliverySeries } from './delivery.ts';
 import { latencyAnalysis, vaultSeal, type LatencyMetrics, type LatencySeries, type VaultSealMetrics } from './latency.ts';
 import { buildLineage, type LineageMetrics, type LineageTreeNode } from './lineage.ts';
-import { nodeMetrics, type NodeMetrics, type NodeSegment } from './nodes.ts';
+import { nodeMetrics, type NodeMetrics, type NodeSegment, type PressureLaneSegment } from './nodes.ts';
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
 import { recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
@@ -99,6 +99,10 @@ export interface RunSeries {
   faults: FaultMark[];
   nodeSegments: NodeSegment[];
   notReadyCount: [number, number][];
+  /** One lane per node: which pressure conditions held (see PressureLaneSegment). */
+  pressureLanes: PressureLaneSegment[];
+  /** Nodes under any pressure condition, as a step series. */
+  pressureCount: [number, number][];
   podsPerNode: Record<string, [number, number][]>;
   /** Cumulative replacement pods created. */
   replacements: [number, number][];
@@ -147,7 +151,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   const nodes = nodeMetrics(sorted, timeline, coverage);
   const lives = podLives(sorted);
   const pods = podMetrics(lives, timeline, coverage);
-  const lineage = buildLineage(lives, nodes.metrics.notReadyIntervals, sorted);
+  const lineage = buildLineage(lives, nodes.metrics.notReadyIntervals, sorted, nodes.metrics.pressureIntervals);
   const podBlind = coverage.overlapping(['pod'], timeline.phases[0]?.from ?? timeline.start, timeline.end);
   const rescheduled: Maybe<number> =
     lives.size === 0
@@ -214,6 +218,8 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
       faults,
       nodeSegments: nodes.segments,
       notReadyCount: nodes.notReadyCount,
+      pressureLanes: nodes.pressureLanes,
+      pressureCount: nodes.pressureCount,
       podsPerNode: podsPerNode(lives, timeline),
       replacements,
       cpu: cpu.series,

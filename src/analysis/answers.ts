@@ -13,6 +13,7 @@
 // reference (sidecar, naive shipper reading files, one cluster, no gossip remedy).
 import type { RunSummary, ScenarioKey } from './analyze.ts';
 import { metricByKey, type MetricDef } from './catalog.ts';
+import { PRESSURE_CONDITIONS, type PressureCondition } from './nodes.ts';
 import { median, spread, type Spread } from './stats.ts';
 import { fmtNumber } from './text.ts';
 import { isUnknown, type Maybe, type Unknown } from './unknown.ts';
@@ -55,9 +56,9 @@ const ARM_LABELS: Record<string, string> = {
 const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: string; metrics: string[] }> = {
   q1: {
     title: 'Why could log shippers overload the node?',
-    question: 'Which part saturates (runtime, kubelet, shims, the shipper), at what flood rate and buffer size, and which shipper behaviour prevents NotReady nodes?',
+    question: 'Which part saturates (runtime, kubelet, shims, the shipper), at what flood rate and buffer size, and which shipper behaviour keeps nodes healthy (no NotReady, no memory, disk or PID pressure)?',
     baseArm: 'naive',
-    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
+    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
   },
   q2: {
     title: 'Why did the gossip not calm down?',
@@ -67,9 +68,9 @@ const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: 
   },
   q3: {
     title: 'Are DaemonSets better than sidecars?',
-    question: 'One shipper and one Consul agent per node instead of per pod: CPU peak, NotReady nodes, pods moved, pool size, time to recover.',
+    question: 'One shipper and one Consul agent per node instead of per pod: CPU peak, NotReady nodes, nodes under pressure, pods moved, pool size, time to recover.',
     baseArm: 'sidecar',
-    metrics: ['runtimeCpuPeak', 'nodeCpuPeak', 'maxNotReady', 'notReadyNodeSeconds', 'podsRescheduled', 'poolPeak', 'consulP99Flood', 'deliveredRatio', 'timeToRecoverMs'],
+    metrics: ['runtimeCpuPeak', 'nodeCpuPeak', 'maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'podsRescheduled', 'poolPeak', 'consulP99Flood', 'deliveredRatio', 'timeToRecoverMs'],
   },
   q4: {
     title: 'Several small clusters or one large?',
@@ -81,7 +82,7 @@ const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: 
     title: 'Is the shared runtime daemon the single point of failure?',
     question: 'The runtime\u2019s own CPU during the flood and its relation to kubelet health.',
     baseArm: 'all',
-    metrics: ['runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'maxNotReady'],
+    metrics: ['runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'maxNotReady', 'maxPressure'],
   },
 };
 
@@ -237,11 +238,14 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
   if (measuredArms.length === 0) {
     return { id, number, ...q, measured: false, arms, findings: [{ kind: 'verdict', text: 'Not measured: no runs for this question.', runs: [] }], notMeasured };
   }
-  if (id === 'q5') findings.push(...runtimeFindings(refs('all')));
+  if (id === 'q5') findings.push(...runtimeFindings(refs('all')), ...pressureFindings(refs('all'), 'runs'));
   else if (base.runs.length === 0) {
     findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it.`, runs: [] });
   } else {
-    if (id === 'q1') findings.push(...saturationFindings(refs('naive').concat(refs('kubelet-api'))), ...preventionFindings(arms));
+    if (id === 'q1') {
+      const naive = refs('naive').concat(refs('kubelet-api'));
+      findings.push(...saturationFindings(naive), ...pressureFindings(naive, 'naive runs'), ...preventionFindings(arms, refs));
+    }
     if (id === 'q2') findings.push(...lingerFindings(arms));
     const others = measuredArms.filter((a) => a !== base);
     if (others.length === 0) findings.push({ kind: 'note', text: `Only ${base.label} was measured; the other arms are not measured.`, runs: base.runs });
@@ -250,6 +254,7 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
       if (id === 'q3' || id === 'q4') findings.push(tally(base, o, cmp));
       findings.push(...cmp);
     }
+    if (id === 'q3') findings.push(...preventionFindings(arms, refs).map((f): Finding => ({ ...f, kind: 'note' })));
   }
   return { id, number, ...q, measured: true, arms, findings, notMeasured };
 }
@@ -267,20 +272,92 @@ function tally(base: ArmResult, other: ArmResult, cmp: Finding[]): Finding {
   };
 }
 
-function preventionFindings(arms: ArmResult[]): Finding[] {
-  const out: Finding[] = [];
-  const prevented: string[] = [];
-  const notPrevented: string[] = [];
+/** What a run says about its nodes' health: NotReady (null: unknown) and which pressures were seen. */
+interface NodeHealth {
+  notReady: boolean | null;
+  pressure: PressureCondition[];
+  /** Every pressure condition observed throughout (no node-watch gap, every condition reported). */
+  pressureSeen: boolean;
+}
+
+function nodeHealth(s: RunSummary): NodeHealth {
+  const nr = s.nodes.maxSimultaneousNotReady;
+  const notReady = typeof nr === 'number' ? nr > 0 : (nr.observed ?? 0) > 0 ? true : null;
+  const secs = s.nodes.pressureNodeSeconds;
+  const pressure = PRESSURE_CONDITIONS.filter((c) => {
+    const v = secs[c];
+    return (isUnknown(v) ? (v.observed ?? 0) : v) > 0;
+  });
+  return { notReady, pressure, pressureSeen: PRESSURE_CONDITIONS.every((c) => !isUnknown(secs[c])) };
+}
+
+/** "MemoryPressure in 3 of 3 runs, DiskPressure in 1 of 3 runs" (empty when none was seen). */
+function pressureCounts(runs: readonly RunRef[]): string {
+  const health = runs.map((r) => nodeHealth(r.summary));
+  return PRESSURE_CONDITIONS.map((c) => [c, health.filter((h) => h.pressure.includes(c)).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${c} in ${n} of ${runs.length} runs`)
+    .join(', ');
+}
+
+/**
+ * Which arms kept every node healthy. NotReady and pressure are told apart: an arm whose nodes only came
+ * under pressure is not said to have gone NotReady, and pressure that was not observed is not called absent.
+ */
+function preventionFindings(arms: ArmResult[], refs: (arm: string) => RunRef[]): Finding[] {
+  const buckets = { healthy: [] as string[], pressureOnly: [] as string[], pressureUnseen: [] as string[], notReady: [] as string[] };
   for (const a of arms.filter((x) => x.runs.length)) {
     const m = a.metrics.maxNotReady!;
     const zero = m.values.filter((v) => v.value === 0).length;
     const known = m.values.filter((v) => typeof v.value === 'number').length;
     if (known === 0) continue;
-    (zero === m.values.length ? prevented : notPrevented).push(`${a.label} (no NotReady node in ${zero} of ${m.values.length} runs: ${a.runs.join(', ')})`);
+    const runs = refs(a.arm);
+    const pressure = pressureCounts(runs);
+    const unseen = runs.filter((r) => {
+      const h = nodeHealth(r.summary);
+      return h.pressure.length === 0 && !h.pressureSeen;
+    }).length;
+    const base = `no NotReady node in ${zero} of ${m.values.length} runs`;
+    const ids = a.runs.join(', ');
+    if (zero !== m.values.length) buckets.notReady.push(`${a.label} (${base}${pressure ? `; ${pressure}` : ''}: ${ids})`);
+    else if (pressure) buckets.pressureOnly.push(`${a.label} (${pressure}; ${base}: ${ids})`);
+    else if (unseen) buckets.pressureUnseen.push(`${a.label} (${base}: ${ids}; node pressure not observed throughout in ${unseen} of ${runs.length} runs)`);
+    else buckets.healthy.push(`${a.label} (${base} and no node pressure: ${ids})`);
   }
-  if (prevented.length) out.push({ kind: 'verdict', text: `No node went NotReady with: ${prevented.join('; ')}.`, runs: arms.flatMap((a) => a.runs) });
-  if (notPrevented.length) out.push({ kind: 'verdict', text: `Nodes still went NotReady with: ${notPrevented.join('; ')}.`, runs: arms.flatMap((a) => a.runs) });
-  return out;
+  const all = arms.flatMap((a) => a.runs);
+  const texts: [string[], string][] = [
+    [buckets.healthy, 'No node went NotReady or came under pressure with'],
+    [buckets.pressureUnseen, 'No node went NotReady with'],
+    [buckets.pressureOnly, 'No node went NotReady, but nodes came under pressure (the kubelet evicting pods while Ready) with'],
+    [buckets.notReady, 'Nodes still went NotReady with'],
+  ];
+  return texts.filter(([b]) => b.length).map(([b, head]) => ({ kind: 'verdict', text: `${head}: ${b.join('; ')}.`, runs: all }));
+}
+
+/**
+ * Pressure in these runs: which conditions, how many nodes, whether nodes stayed Ready, and whether the
+ * pressure was already there before the flood (then the flood did not start it).
+ */
+function pressureFindings(runs: readonly RunRef[], what: string): Finding[] {
+  const hit = runs.filter((r) => nodeHealth(r.summary).pressure.length > 0);
+  const ids = runs.map((r) => r.id);
+  if (hit.length === 0) {
+    const unseen = runs.filter((r) => !nodeHealth(r.summary).pressureSeen).length;
+    if (runs.length === 0 || unseen === 0) return runs.length ? [{ kind: 'note', text: `No node came under memory, disk or PID pressure in the ${what}.${cite(ids)}`, runs: ids }] : [];
+    return [{ kind: 'note', text: `No node pressure was seen in the ${what}, but pressure was not observed throughout in ${unseen} of ${runs.length} (conditions not recorded, Unknown, or node watch blind).${cite(ids)}`, runs: ids }];
+  }
+  const hitIds = hit.map((r) => r.id);
+  const ready = hit.filter((r) => nodeHealth(r.summary).notReady === false).length;
+  const started = (r: RunRef) => r.summary.nodes.firstPressure?.at;
+  const early = hit.filter((r) => r.summary.floodAt !== null && started(r) !== undefined && started(r)! < r.summary.floodAt);
+  const beforeCut = early.filter((r) => r.summary.cutAt !== null && started(r)! < r.summary.cutAt).length;
+  const most = describeSpread(metricSpread(metricByKey('maxPressure'), hit));
+  const text =
+    `Nodes came under pressure in ${hit.length} of ${runs.length} ${what}: ${pressureCounts(runs)}; at most ${most} node(s) at once` +
+    (ready ? `; in ${ready} of them no node went NotReady (the kubelets kept posting status and evicted pods)` : '') +
+    (early.length ? `; in ${early.length} the pressure was already there when the flood started${beforeCut ? ` (in ${beforeCut} since before the cut)` : ''}, so the flood did not start it` : '') +
+    `.${cite(hitIds)}`;
+  return [{ kind: 'note', text, runs: hitIds }];
 }
 
 function saturationFindings(runs: RunRef[]): Finding[] {
@@ -344,19 +421,30 @@ function runtimeFindings(runs: RunRef[]): Finding[] {
   if (runs.length === 0) return [{ kind: 'verdict', text: 'Not measured: no runs.', runs: [] }];
   const onsets = runs.flatMap((r) => r.summary.runtime.onsets.map((o) => ({ run: r.id, o, limit: r.summary.cpu.limitCores })));
   const nodes = runs.flatMap((r) => r.summary.runtime.nodes.map((n) => ({ run: r.id, n })));
-  const peaks = (went: boolean) =>
-    nodes.filter((x) => x.n.wentNotReady === went).map((x) => x.n.peak.runtime).filter((v): v is number => typeof v === 'number');
+  const byId = new Map(runs.map((r) => [r.id, r.summary]));
+  const pressuredAfterFlood = (run: string, node: string) => {
+    const s = byId.get(run)!;
+    return s.nodes.pressureIntervals.some((iv) => iv.node === node && (s.floodAt === null || iv.to > s.floodAt));
+  };
+  const peaks = (went: boolean, pressuredOnly = false) =>
+    nodes
+      .filter((x) => x.n.wentNotReady === went && (!pressuredOnly || pressuredAfterFlood(x.run, x.n.node)))
+      .map((x) => x.n.peak.runtime)
+      .filter((v): v is number => typeof v === 'number');
   const out: Finding[] = [];
   const down = peaks(true);
   const up = peaks(false);
   const fmt = (xs: number[]) => (xs.length ? `${fmtNumber(median(xs), 'cores')} (${fmtNumber(Math.min(...xs), 'cores')}–${fmtNumber(Math.max(...xs), 'cores')}, ${xs.length} nodes)` : 'no nodes');
+  const pressured = peaks(false, true);
   out.push({
     kind: 'comparison',
-    text: `Runtime CPU peak after the flood: nodes that went NotReady ${fmt(down)}; nodes that stayed Ready ${fmt(up)}.${cite(ids)}`,
+    text: `Runtime CPU peak after the flood: nodes that went NotReady ${fmt(down)}; nodes that stayed Ready ${fmt(up)}${pressured.length ? `, of which under pressure after the flood ${fmt(pressured)}` : ''}.${cite(ids)}`,
     runs: ids,
   });
   if (onsets.length === 0) {
-    out.push({ kind: 'verdict', text: `No node went NotReady after the flood in these runs: no evidence the runtime took the kubelet down here.${cite(ids)}`, runs: ids });
+    const pressure = pressureCounts(runs);
+    const also = pressure ? ` Nodes did come under pressure (${pressure}): their kubelets posted it and evicted pods, so they were not starved; that is the node running short of memory, disk or PIDs, which this CPU comparison does not address.` : '';
+    out.push({ kind: 'verdict', text: `No node went NotReady after the flood in these runs: no evidence the runtime took the kubelet down here.${also}${cite(ids)}`, runs: ids });
     return out;
   }
   const val = (pick: (o: (typeof onsets)[number]['o']) => Maybe<number>) => onsets.map(({ o }) => pick(o)).filter((v): v is number => typeof v === 'number');

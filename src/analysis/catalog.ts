@@ -1,8 +1,9 @@
 // The headline metrics of a run, named once: the comparison table, the answers page and the terminal
 // all read runs through these, so "runtime CPU peak" means the same thing everywhere.
 import type { RunSummary } from './analyze.ts';
+import { PRESSURE_CONDITIONS } from './nodes.ts';
 import type { Unit } from './text.ts';
-import { isUnknown, type Maybe, unknown } from './unknown.ts';
+import { isUnknown, type Maybe, sumMaybe, unknown } from './unknown.ts';
 
 export type MetricUnit = Unit;
 
@@ -66,6 +67,9 @@ function gossipPeak(s: RunSummary): Maybe<number> {
   return name ? s.gossip.counters[name]!.peakPerSec : unknown('no gossip telemetry in the history');
 }
 
+/** Node-seconds under pressure summed over the conditions (a node under two pressures counts twice). */
+export const pressureNodeSeconds = (s: RunSummary): Maybe<number> => sumMaybe(PRESSURE_CONDITIONS.map((c) => s.nodes.pressureNodeSeconds[c]));
+
 const failedAtEnd = (s: RunSummary): Maybe<number> => (isUnknown(s.pool.atEnd) ? s.pool.atEnd : s.pool.atEnd.failed);
 
 export const METRICS: readonly MetricDef[] = [
@@ -73,6 +77,12 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'notReadyNodeSeconds', label: 'NotReady node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.notReadyNodeSeconds },
   { key: 'maxNotReady', label: 'most nodes NotReady at once', unit: 'count', better: 'lower', get: (s) => s.nodes.maxSimultaneousNotReady },
   { key: 'notReadyFraction', label: 'share of nodes NotReady at once', unit: 'ratio', better: 'lower', get: (s) => ratio(s.nodes.maxSimultaneousNotReady, s.nodes.nodes.length, 'nodes') },
+  { key: 'firstPressureMs', label: 'flood start to first node pressure', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstPressureMs },
+  { key: 'pressureNodeSeconds', label: 'pressure node-time (Memory+Disk+PID)', unit: 'seconds', better: 'lower', get: pressureNodeSeconds },
+  { key: 'memoryPressureNodeSeconds', label: 'MemoryPressure node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.pressureNodeSeconds.MemoryPressure },
+  { key: 'diskPressureNodeSeconds', label: 'DiskPressure node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.pressureNodeSeconds.DiskPressure },
+  { key: 'pidPressureNodeSeconds', label: 'PIDPressure node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.pressureNodeSeconds.PIDPressure },
+  { key: 'maxPressure', label: 'most nodes under pressure at once', unit: 'count', better: 'lower', get: (s) => s.nodes.maxSimultaneousPressure },
   { key: 'podsEvicted', label: 'pods evicted', unit: 'count', better: 'lower', get: (s) => s.pods.podsEvicted },
   { key: 'podsRescheduled', label: 'pods rescheduled', unit: 'count', better: 'lower', get: (s) => s.pods.rescheduled },
   { key: 'rescheduledFraction', label: 'pods rescheduled per app pod', unit: 'ratio', better: 'lower', get: (s) => ratio(s.pods.rescheduled, s.scenario?.replicas ?? 0, 'replica count') },

@@ -1,9 +1,10 @@
 // Rescheduling lineage, after Elixir's $callers: every replacement pod knows which pod it replaced, on
 // which node, because of which node failure, back to the first cause (the fault). The recorder's
 // `replaces` is used when present; otherwise a replacement is inferred as Kubernetes makes one: a pod of
-// the same owner, created after a pod of that owner ended, matched first-ended-first.
+// the same owner, created after a pod of that owner ended, matched first-ended-first. A node failure is
+// NotReady, or a pressure condition under which the kubelet evicted the pod while the node stayed Ready.
 import type { FaultRecord, HistoryRecord } from '../history/records.ts';
-import type { NotReadyInterval } from './nodes.ts';
+import { PRESSURE_CONDITIONS, type NodeConditionName, type NotReadyInterval, type PressureCondition, type PressureInterval } from './nodes.ts';
 import { endedAt, endKind, lastNode, ownerKey, type EndKind, type PodLife } from './pods.ts';
 import { ts } from './timeline.ts';
 
@@ -11,6 +12,13 @@ import { ts } from './timeline.ts';
 const MATCH_SLACK_MS = 2_000;
 /** A pod ending this long after its node came back was not ended by that failure. */
 const CAUSE_SLACK_MS = 5_000;
+/** A kubelet evicts as soon as it sees a threshold crossed but posts the pressure condition only at its next
+ *  status update (nodeStatusUpdateFrequency, 10 s by default; 9.5 s seen in a real run): an eviction that
+ *  names the resource may precede the posted onset by that much. */
+const PRESSURE_POST_LAG_MS = 15_000;
+
+/** The node condition interval that ended a pod: a NotReady interval or a pressure one, and which. */
+export type NodeFailure = NotReadyInterval & { condition: NodeConditionName };
 
 export interface FirstCause {
   fault: string;
@@ -36,8 +44,8 @@ export interface LineageLink {
     reason?: string;
   };
   matched: 'recorded' | 'inferred';
-  /** The NotReady interval of the replaced pod's node that ended it, if one did. */
-  nodeFailure: NotReadyInterval | null;
+  /** The node condition (NotReady, or pressure for a pod the kubelet evicted) that ended the replaced pod, if one did. */
+  nodeFailure: NodeFailure | null;
   /** 1 for a replacement of an original pod, 2 for a replacement of a replacement, ... */
   depth: number;
   /** uids from the original pod to this one. */
@@ -53,7 +61,7 @@ export interface LineageTreeNode {
   createdAt?: number;
   endedAt?: number;
   how?: EndKind;
-  /** Why it ended: "node kind-worker2 NotReady", "evicted: ...". */
+  /** Why it ended: "node kind-worker2 NotReady", "node kind-worker2 MemoryPressure", "evicted: ...". */
   cause?: string;
   children: LineageTreeNode[];
 }
@@ -65,19 +73,29 @@ export interface LineageMetrics {
   byDepth: Record<string, number>;
   /** Original pods whose replacement chains start the lineage. */
   roots: number;
-  /** Links explained by a node failure, and those whose predecessor ended for another reason. */
+  /** Links explained by a node failure (NotReady or pressure), and those whose predecessor ended for another reason. */
   causedByNodeFailure: number;
   otherCause: number;
+  /** Links explained by a node failure, per condition: { MemoryPressure: 9, NotReady: 2 }. */
+  byNodeCondition: Record<string, number>;
   /** Links whose first cause is each fault. */
   byFirstCause: Record<string, number>;
   links: LineageLink[];
+}
+
+/** What a pod's ending is checked against. */
+export interface NodeConditions {
+  notReady: readonly NotReadyInterval[];
+  pressure: readonly PressureInterval[];
 }
 
 export function buildLineage(
   lives: Map<string, PodLife>,
   intervals: readonly NotReadyInterval[],
   sorted: readonly HistoryRecord[],
+  pressure: readonly PressureInterval[] = [],
 ): { metrics: LineageMetrics; tree: LineageTreeNode[] } {
+  const conditions: NodeConditions = { notReady: intervals, pressure };
   const predOf = matchReplacements(lives);
   const faults = faultSpans(sorted);
   const linkOf = new Map<string, LineageLink>();
@@ -100,7 +118,7 @@ export function buildLineage(
     const prev = lives.get(pred.uid);
     const prevNode = prev ? lastNode(prev) : undefined;
     const prevEnd = prev ? endedAt(prev) : undefined;
-    const failure = prevNode !== undefined && prevEnd !== undefined ? causingFailure(intervals, prevNode, prevEnd) : null;
+    const failure = prev ? causingFailure(conditions, prev) : null;
     const { depth, chain } = depthOf(uid);
     const link: LineageLink = {
       uid,
@@ -128,17 +146,18 @@ export function buildLineage(
   // The first cause is found from the root link (depth 1): the fault that preceded the failure that began it all.
   for (const link of linkOf.values()) {
     const root = linkOf.get(link.chain[1] ?? link.uid) ?? link;
-    const onset = root.nodeFailure?.from ?? root.replaced.endedAt ?? root.createdAt;
-    link.firstCause = causeBefore(faults, onset);
+    link.firstCause = causeBefore(faults, onsetOf(root));
   }
 
   const links = [...linkOf.values()].sort((a, b) => a.createdAt - b.createdAt);
   const byDepth: Record<string, number> = {};
   const byFirstCause: Record<string, number> = {};
+  const byNodeCondition: Record<string, number> = {};
   for (const l of links) {
     byDepth[l.depth] = (byDepth[l.depth] ?? 0) + 1;
     const c = l.firstCause?.fault ?? 'unknown';
     byFirstCause[c] = (byFirstCause[c] ?? 0) + 1;
+    if (l.nodeFailure) byNodeCondition[l.nodeFailure.condition] = (byNodeCondition[l.nodeFailure.condition] ?? 0) + 1;
   }
   const rootUids = new Set(links.map((l) => l.rootUid));
   return {
@@ -149,11 +168,20 @@ export function buildLineage(
       roots: rootUids.size,
       causedByNodeFailure: links.filter((l) => l.nodeFailure).length,
       otherCause: links.filter((l) => !l.nodeFailure).length,
+      byNodeCondition,
       byFirstCause,
       links,
     },
-    tree: buildTree(rootUids, links, lives, intervals),
+    tree: buildTree(rootUids, links, lives, conditions),
   };
+}
+
+/** When the failure that began a chain showed first. A kubelet evicts before it posts its pressure, so
+ *  there the eviction itself is the earliest sign. */
+function onsetOf(root: LineageLink): number {
+  const f = root.nodeFailure;
+  if (f && f.condition !== 'NotReady' && root.replaced.endedAt !== undefined) return Math.min(f.from, root.replaced.endedAt);
+  return f?.from ?? root.replaced.endedAt ?? root.createdAt;
 }
 
 /** uid -> predecessor, recorded links first, then inferred ones per owner, first-ended-first. */
@@ -189,13 +217,47 @@ export function matchReplacements(lives: Map<string, PodLife>): Map<string, { ui
   return pred;
 }
 
-function causingFailure(intervals: readonly NotReadyInterval[], node: string, at: number): NotReadyInterval | null {
-  let best: NotReadyInterval | null = null;
+/**
+ * The node condition that ended `p`. NotReady as before; pressure only for a pod the kubelet evicted (a pod
+ * deleted on a pressured node was not ended by the pressure). When the eviction message names the resource
+ * that ran out, the matching pressure wins even over an overlapping NotReady: the kubelet said why.
+ */
+function causingFailure(conditions: NodeConditions, p: PodLife): NodeFailure | null {
+  const node = lastNode(p);
+  const at = endedAt(p);
+  if (node === undefined || at === undefined) return null;
+  const evicted = endKind(p) === 'evicted';
+  const named = evicted ? evictedFor(p.evictReason) : undefined;
+  const pressure = evicted ? latestAround(conditions.pressure.filter((iv) => !named || iv.condition === named), node, at, named ? PRESSURE_POST_LAG_MS : CAUSE_SLACK_MS) : null;
+  if (named && pressure) return pressure;
+  const notReady = latestAround(conditions.notReady, node, at);
+  return notReady ? { ...notReady, condition: 'NotReady' } : pressure;
+}
+
+function latestAround<T extends NotReadyInterval>(intervals: readonly T[], node: string, at: number, leadMs = CAUSE_SLACK_MS): T | null {
+  let best: T | null = null;
   for (const iv of intervals) {
-    if (iv.node !== node || iv.from > at + CAUSE_SLACK_MS || iv.to < at - CAUSE_SLACK_MS) continue;
+    if (iv.node !== node || iv.from > at + leadMs || iv.to < at - CAUSE_SLACK_MS) continue;
     if (!best || iv.from > best.from) best = iv;
   }
   return best;
+}
+
+const RESOURCE_CONDITION: [RegExp, PressureCondition][] = [
+  [/^memory\b/i, 'MemoryPressure'],
+  [/^(ephemeral-storage|nodefs|imagefs)\b/i, 'DiskPressure'],
+  [/^pids?\b/i, 'PIDPressure'],
+];
+
+/**
+ * The pressure a kubelet's eviction message names: "The node was low on resource: memory." (eviction of a
+ * running pod) or "The node had condition: [MemoryPressure]." (a pod refused at admission).
+ */
+function evictedFor(reason: string | undefined): PressureCondition | undefined {
+  const resource = reason?.match(/low on resource:\s*([\w-]+)/i)?.[1];
+  if (resource) return RESOURCE_CONDITION.find(([re]) => re.test(resource))?.[1];
+  const listed = reason?.match(/had condition:\s*\[([^\]]*)\]/i)?.[1];
+  return PRESSURE_CONDITIONS.find((c) => listed?.split(/[\s,]+/).includes(c));
 }
 
 interface FaultSpan {
@@ -239,7 +301,7 @@ function causeBefore(spans: readonly FaultSpan[], at: number): FirstCause | null
   };
 }
 
-function buildTree(rootUids: Set<string>, links: LineageLink[], lives: Map<string, PodLife>, intervals: readonly NotReadyInterval[]): LineageTreeNode[] {
+function buildTree(rootUids: Set<string>, links: LineageLink[], lives: Map<string, PodLife>, conditions: NodeConditions): LineageTreeNode[] {
   const children = new Map<string, LineageLink[]>();
   for (const l of links) {
     let c = children.get(l.replaced.uid);
@@ -252,10 +314,10 @@ function buildTree(rootUids: Set<string>, links: LineageLink[], lives: Map<strin
     const p = lives.get(uid);
     const end = p ? endedAt(p) : undefined;
     const node = p ? lastNode(p) : undefined;
-    const failure = node !== undefined && end !== undefined ? causingFailure(intervals, node, end) : null;
+    const failure = p ? causingFailure(conditions, p) : null;
     const how = p ? endKind(p) : undefined;
     const cause = failure
-      ? `node ${failure.node} NotReady${failure.reason ? ` (${failure.reason})` : ''}`
+      ? `node ${failure.node} ${failure.condition}${failure.reason ? ` (${failure.reason})` : ''}`
       : how === 'evicted'
         ? `evicted${p?.evictReason ? `: ${p.evictReason}` : ''}`
         : how;

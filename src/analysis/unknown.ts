@@ -40,3 +40,12 @@ export function known(v: Maybe<number | null> | undefined): number | undefined {
 export function mapMaybe<T, U>(v: Maybe<T>, f: (t: T) => U): Maybe<U> {
   return isUnknown(v) ? v : f(v);
 }
+
+/** A sum over values some of which may be unknown: what was seen, a lower bound only if every unknown is one. */
+export function sumMaybe(vs: readonly Maybe<number>[]): Maybe<number> {
+  const total = vs.reduce<number>((a, v) => a + (isUnknown(v) ? (v.observed ?? 0) : v), 0);
+  const unknowns = vs.filter(isUnknown);
+  if (!unknowns.length) return total;
+  const reason = [...new Set(unknowns.map((u) => u.reason))].join('; ');
+  return unknowns.every((u) => u.bound === 'lower' && u.observed !== undefined) ? unknown(reason, total, 'lower') : unknown(reason);
+}

@@ -3,6 +3,7 @@ import { info } from '../ui/progress.ts';
 import { buildRunReport } from '../report/build.ts';
 import { resolveRunDir } from '../report/run-folder.ts';
 import { fmtText } from '../report/format.ts';
+import { pressureNodeSeconds } from '../analysis/catalog.ts';
 import { LabError } from '../util/errors.ts';
 import type { Command } from './types.ts';
 
@@ -21,7 +22,7 @@ export const reportCommand: Command = {
       const r = await buildRunReport(dir);
       const s = r.analysis.summary;
       info(`✔ ${r.folder.id}: ${s.history.records} records, ${s.gaps.length} gap(s)${s.history.truncated ? ', TRUNCATED' : ''}${r.folder.synthetic ? ', SYNTHETIC' : ''} (${formatDuration(Date.now() - started)})`);
-      info(`  NotReady ${fmtText(s.nodes.notReadyNodeSeconds, 'seconds')} node-time, max ${fmtText(s.nodes.maxSimultaneousNotReady)} at once; pods rescheduled ${fmtText(s.pods.rescheduled)}; recovery ${s.recovery.status} ${fmtText(s.recovery.timeToRecoverMs, 'ms', '')}`);
+      info(`  NotReady ${fmtText(s.nodes.notReadyNodeSeconds, 'seconds')} node-time, max ${fmtText(s.nodes.maxSimultaneousNotReady)} at once; pressure ${fmtText(pressureNodeSeconds(s), 'seconds')} node-time, max ${fmtText(s.nodes.maxSimultaneousPressure)} at once; pods rescheduled ${fmtText(s.pods.rescheduled)}; recovery ${s.recovery.status} ${fmtText(s.recovery.timeToRecoverMs, 'ms', '')}`);
       for (const n of r.folder.notes) info(`  ! ${n}`);
       info(`  Summary: ${r.summaryPath}`);
       info(`  Report:  ${r.reportPath}`);

@@ -103,6 +103,18 @@ export const STATE_COLORS: Record<string, string> = {
   absent: '#e7e9ec',
 };
 
+/** Pressure lanes: one colour per condition; a lane holding several at once gets PRESSURE_SEVERAL. */
+export const PRESSURE_COLORS: Record<string, string> = {
+  'no pressure': '#cfe8d8',
+  MemoryPressure: '#8e5cd9',
+  DiskPressure: '#b59b00',
+  PIDPressure: '#1aa3b8',
+  'pressure unknown': '#f0c489',
+  blind: '#9aa3ad',
+  absent: '#e7e9ec',
+};
+export const PRESSURE_SEVERAL = '#c2417f';
+
 export const rel = (t: number, t0: number): number => Math.round((t - t0) / 10) / 100;
 
 export function bandsOf(phases: readonly PhaseWindow[], t0: number): Band[] {

@@ -21,7 +21,7 @@ export interface CompareRun {
 
 /** The rows the comparison shows (all of the catalog would drown the differences). */
 export const COMPARE_KEYS = [
-  'firstNotReadyMs', 'notReadyNodeSeconds', 'maxNotReady', 'podsEvicted', 'podsRescheduled', 'lineageDepth',
+  'firstNotReadyMs', 'notReadyNodeSeconds', 'maxNotReady', 'firstPressureMs', 'pressureNodeSeconds', 'maxPressure', 'podsEvicted', 'podsRescheduled', 'lineageDepth',
   'runtimeCpuPeak', 'kubeletCpuPeak', 'nodeCpuPeak', 'poolPeak', 'poolPeakFailed', 'failedAtEnd',
   'consulP99Flood', 'vaultP99Flood', 'vaultSealedMs', 'deliveredRatio', 'lostWithPods', 'timeToRecoverMs',
 ];
@@ -53,13 +53,14 @@ export function renderComparePage(runs: CompareRun[], generatedAt: number): stri
   });
   const charts: TimeChartSpec[] = [
     chart('c-notready', 'Nodes NotReady', 'Step count of NotReady nodes per run.', 'nodes', (a) => a.series.notReadyCount, true),
+    chart('c-pressure', 'Nodes under pressure', 'Step count of nodes with Memory, Disk or PID pressure per run (the kubelet evicts, the node stays Ready).', 'nodes', (a) => a.series.pressureCount, true),
     chart('c-runtime', 'Container runtime CPU, worst node', 'Per tick, the highest runtime CPU of any node in the run.', 'cores', (a) => worstNode(a, 'runtime')),
     chart('c-replaced', 'Replacement pods (cumulative)', 'Pods created to replace evicted or deleted ones.', 'pods', (a) => stepSpan(a.series.replacements, a.summary.phases[0]?.from, a.summary.history.end), true),
     chart('c-failed', 'Failed Consul members', 'As each run\u2019s busiest observer saw them.', 'members', (a) => a.series.pool.byState.failed ?? []),
     chart('c-consul', 'Consul p99 (10 s windows)', 'KV read latency.', 'ms', (a) => a.series.consulLatency.p99, false, true),
     chart('c-delivery', 'Delivered lines per second', 'What the lab\u2019s Kafka consumer received.', 'lines/s', (a) => a.series.delivery.deliveredRate),
   ];
-  for (const c of charts) c.yAxes[0]!.integer = ['c-notready', 'c-replaced', 'c-failed'].includes(c.id);
+  for (const c of charts) c.yAxes[0]!.integer = ['c-notready', 'c-pressure', 'c-replaced', 'c-failed'].includes(c.id);
 
   const best = (k: (typeof metrics)[number]) => {
     if (!k.better) return new Set<number>();

@@ -2,14 +2,15 @@
 // (the lineage), what the recorder could not see (gaps, first), and under which settings (every tuning,
 // every version). Built from the analysis alone, so it can be rebuilt from a run folder at any time.
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { floodPhaseLabel, peakOverNodes } from '../analysis/catalog.ts';
+import { floodPhaseLabel, peakOverNodes, pressureNodeSeconds } from '../analysis/catalog.ts';
 import { MEMBER_STATES } from '../analysis/consul.ts';
 import type { LineageTreeNode } from '../analysis/lineage.ts';
+import { PRESSURE_CONDITIONS } from '../analysis/nodes.ts';
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
 import { describeScenario, phaseLine } from '../scenario/summary.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import { formatDuration } from '../util/duration.ts';
-import { bandsOf, marksOf, relSeries, stepSpan, STATE_COLORS, rel, type Band, type ChartSpec, type TimeChartSpec } from './charts.ts';
+import { bandsOf, marksOf, relSeries, stepSpan, PRESSURE_COLORS, PRESSURE_SEVERAL, STATE_COLORS, rel, type Band, type ChartSpec, type Mark, type TimeChartSpec } from './charts.ts';
 import { fmtHtml, fmtNumber, fmtText, relText, timeHtml, type Unit } from './format.ts';
 import { html, type Html } from './html.ts';
 import { chartCard, page } from './layout.ts';
@@ -49,10 +50,11 @@ export function renderRunReport(input: RunReportInput): string {
   const overview = timeChart({
     id: 'overview',
     title: 'The cascade at a glance',
-    hint: 'Phases shaded, fault journal events as dashed lines. NotReady nodes on the left axis; replacement pods created and failed Consul members on the right.',
-    yAxes: [{ name: 'nodes NotReady', min: 0, integer: true }, { name: 'pods / members', min: 0, integer: true }],
+    hint: 'Phases shaded, fault journal events as dashed lines. NotReady nodes and nodes under pressure (Memory, Disk or PID: the kubelet evicts while the node stays Ready) on the left axis; replacement pods created and failed Consul members on the right.',
+    yAxes: [{ name: 'nodes', min: 0, integer: true }, { name: 'pods / members', min: 0, integer: true }],
     series: [
       { name: 'nodes NotReady', data: relSeries(series.notReadyCount, t0), step: true, area: true, color: '#d9483b' },
+      { name: 'nodes under pressure', data: relSeries(series.pressureCount, t0), step: true, color: '#c2417f' },
       { name: 'replacement pods (cumulative)', data: relSeries(stepSpan(series.replacements, s.phases[0]?.from, s.history.end), t0), step: true, yAxis: 1, color: '#2a6fdb' },
       { name: 'failed Consul members', data: relSeries(series.pool.byState.failed ?? [], t0), yAxis: 1, color: '#8e5cd9' },
     ],
@@ -72,6 +74,7 @@ export function renderRunReport(input: RunReportInput): string {
     ...range,
     height: Math.max(200, 80 + nodes.length * 34),
   });
+  charts.push(pressureChart(input, range, bands, marks));
   charts.push(
     timeChart({
       id: 'pods',
@@ -203,7 +206,8 @@ ${gapsSection(input)}
 <div class="grid two" style="margin-top:14px">${phaseTable(input)}${faultTable(input)}</div></section>
 <section id="nodes"><h2>Nodes and pods</h2>
 <div class="grid">${chartCard(byId.nodes!)}</div>
-<div class="grid two" style="margin-top:14px">${chartCard(byId.pods!)}${notReadyTable(input)}</div></section>
+<div class="grid" style="margin-top:14px">${chartCard(byId['node-pressure']!)}</div>
+<div class="grid two" style="margin-top:14px">${chartCard(byId.pods!)}${conditionTable(input)}</div></section>
 <section id="cpu"><h2>CPU</h2><p class="lead">Where each node\u2019s cores went: the node container as a whole and its shared parts (container runtime, kubelet, shims) against the pods.</p>
 <div class="grid two">${chartCard(byId['cpu-nodes']!)}${chartCard(byId['cpu-runtime']!)}</div>
 <div class="grid" style="margin-top:14px">${chartCard(byId['cpu-components']!)}</div>
@@ -222,6 +226,27 @@ ${gapsSection(input)}
 <section id="settings"><h2>Tunings and versions</h2>${settingsSection(input)}</section>`;
 
   return page({ title: `${input.runId} · outage-lab report`, header: headerHtml(input), nav, body, charts, footer: html`Rebuild with <code>lab report ${input.runId}</code>.` });
+}
+
+/** Pressure as its own lanes under the Ready lanes: a node can evict its pods while staying Ready. */
+function pressureChart(input: RunReportInput, range: { xMin?: number; xMax?: number }, bands: Band[], marks: Mark[]): ChartSpec {
+  const { summary: s, series } = input.analysis;
+  const nodes = s.nodes.nodes;
+  const several = [...new Set(series.pressureLanes.map((g) => g.state))].filter((st) => !(st in PRESSURE_COLORS));
+  return {
+    kind: 'swimlane',
+    id: 'node-pressure',
+    title: 'Node pressure (kubelet conditions)',
+    hint: `MemoryPressure, DiskPressure and PIDPressure as each kubelet posted them: under them it evicts pods while the node stays Ready (it may evict up to one status update before the condition shows). Light orange: a condition not reported (missing, or Unknown once the kubelet stopped posting); grey: node watch blind.${nodes.length ? '' : ' No records of this kind in the history.'}`,
+    t0: s.t0,
+    lanes: nodes,
+    segments: series.pressureLanes.map((g) => ({ lane: nodes.indexOf(g.node), from: rel(g.from, s.t0), to: rel(g.to, s.t0), state: g.state })),
+    colors: { ...PRESSURE_COLORS, ...Object.fromEntries(several.map((st) => [st, PRESSURE_SEVERAL])) },
+    bands,
+    marks,
+    ...range,
+    height: Math.max(170, 80 + nodes.length * 26),
+  };
 }
 
 function headerHtml(input: RunReportInput): Html {
@@ -265,6 +290,9 @@ function kpis(input: RunReportInput): Html {
 ${kpi('first NotReady after flood', s.nodes.timeToFirstNotReadyMs, 'ms', s.nodes.firstNotReadyNode ?? 'no node went NotReady', 'bad', 'never')}
 ${kpi('NotReady node-time', s.nodes.notReadyNodeSeconds, 'seconds', `${s.nodes.nodes.length} nodes`)}
 ${kpi('most nodes NotReady at once', s.nodes.maxSimultaneousNotReady, 'count')}
+${kpi('first node pressure after flood', s.nodes.timeToFirstPressureMs, 'ms', firstPressureNote(s), 'bad', 'never')}
+${kpi('pressure node-time', pressureNodeSeconds(s), 'seconds', PRESSURE_CONDITIONS.map((c) => `${c} ${fmtText(s.nodes.pressureNodeSeconds[c], 'seconds')}`).join(' · '))}
+${kpi('most nodes under pressure at once', s.nodes.maxSimultaneousPressure, 'count', 'Memory, Disk or PID pressure')}
 ${kpi('pods evicted', s.pods.podsEvicted, 'count', `${fmtText(s.pods.podsDeleted)} deleted`)}
 ${kpi('pods rescheduled', s.pods.rescheduled, 'count', `lineage depth up to ${s.lineage.maxDepth}`)}
 ${kpi('runtime CPU peak (one node)', runtimePeak.value, 'cores', `${runtimePeak.node ? `on ${runtimePeak.node}` : ''}${s.cpu.limitCores !== null ? `; node limit ${s.cpu.limitCores}` : ''}`)}
@@ -277,6 +305,15 @@ ${kpi('time to recover', rec ? null : r.timeToRecoverMs, 'ms', `all Ready, laten
 </div>`;
 }
 
+
+/** Which node and condition came first, and whether it was already there before the flood (or the cut). */
+function firstPressureNote(s: RunReportInput['analysis']['summary']): string {
+  const f = s.nodes.firstPressure;
+  if (!f) return 'no node came under pressure after the flood start';
+  const flood = s.floodAt ?? Infinity;
+  const before = f.at < flood ? `, already since ${relText(f.at, s.t0)}${s.cutAt !== null && f.at < s.cutAt ? ' (before the cut)' : ''}` : '';
+  return `${f.node} ${f.condition}${before}`;
+}
 
 function phaseTable(input: RunReportInput): Html {
   const s = input.analysis.summary;
@@ -292,11 +329,13 @@ ${series.faults.map((f) => html`<tr><td>${relText(f.at, s.t0)}<br>${timeHtml(f.a
 </tbody></table></div>`}</div>`;
 }
 
-function notReadyTable(input: RunReportInput): Html {
+function conditionTable(input: RunReportInput): Html {
   const s = input.analysis.summary;
-  const ivs = s.nodes.notReadyIntervals;
-  return html`<div class="card"><h3>NotReady intervals</h3>${ivs.length === 0 ? html`<p class="muted">No node went NotReady.</p>` : html`<div class="scroll" style="max-height:280px"><table><thead><tr><th>node</th><th>from</th><th>to</th><th class="num">for</th><th>reason</th></tr></thead><tbody>
-${ivs.map((iv) => html`<tr><td class="mono">${iv.node}</td><td>${relText(iv.from, s.t0)}<br>${timeHtml(iv.from)}</td><td>${iv.open ? 'still at end' : relText(iv.to, s.t0)}</td><td class="num">${formatDuration(iv.to - iv.from)}</td><td>${iv.reason ?? ''}</td></tr>`)}
+  const ivs = [...s.nodes.notReadyIntervals.map((iv) => ({ ...iv, condition: 'NotReady' })), ...s.nodes.pressureIntervals].sort((a, b) => a.from - b.from);
+  const pressureSeen = PRESSURE_CONDITIONS.every((c) => !isUnknown(s.nodes.pressureNodeSeconds[c]));
+  const none = pressureSeen ? 'No node went NotReady or came under pressure.' : 'No node went NotReady, and none was seen under pressure (pressure was not observed throughout: see the pressure KPI).';
+  return html`<div class="card"><h3>NotReady and pressure intervals</h3>${ivs.length === 0 ? html`<p class="muted">${none}</p>` : html`<div class="scroll" style="max-height:280px"><table><thead><tr><th>node</th><th>condition</th><th>from</th><th>to</th><th class="num">for</th><th>reason</th></tr></thead><tbody>
+${ivs.map((iv) => html`<tr><td class="mono">${iv.node}</td><td>${iv.condition}</td><td>${relText(iv.from, s.t0)}<br>${timeHtml(iv.from)}</td><td>${iv.open ? 'still at end' : relText(iv.to, s.t0)}</td><td class="num">${formatDuration(iv.to - iv.from)}</td><td>${iv.reason ?? ''}</td></tr>`)}
 </tbody></table></div>`}</div>`;
 }
 
@@ -369,12 +408,13 @@ function lineageSection(input: RunReportInput): Html {
   const depth = Object.entries(l.byDepth).map(([dpt, n]) => `${n} at depth ${dpt}`).join(', ');
   const node = (n: LineageTreeNode, d: number): Html => html`<li><span class="pod">${n.name}</span>${d > 0 ? html`<span class="tag depth">depth ${d}</span>` : ''} on <span class="mono">${n.node ?? '?'}</span>${n.createdAt !== undefined && d > 0 ? html` · created ${relText(n.createdAt, s.t0)}` : ''}${n.endedAt !== undefined ? html` · <span class="tag bad">${n.how ?? 'ended'} ${relText(n.endedAt, s.t0)}</span>${n.cause ? html` <span class="muted">because ${n.cause}</span>` : ''}` : ''}${n.children.length ? html`<ul>${n.children.map((c) => node(c, d + 1))}</ul>` : ''}</li>`;
   const firstCause = l.links.find((x) => x.firstCause)?.firstCause;
-  return html`<p class="lead">${l.replacements} replacement pod(s) from ${l.roots} original pod(s): ${depth}. ${l.causedByNodeFailure} followed a node failure, ${l.otherCause} another ending. First causes: ${causes}.
+  const conditions = Object.entries(l.byNodeCondition).map(([c, n]) => `${n} ${c}`).join(', ');
+  return html`<p class="lead">${l.replacements} replacement pod(s) from ${l.roots} original pod(s): ${depth}. ${l.causedByNodeFailure} followed a node failure${conditions ? ` (${conditions})` : ''}, ${l.otherCause} another ending. First causes: ${causes}.
 ${firstCause ? html` The first cause, ${firstCause.fault}, was injected ${relText(firstCause.injectedAt, s.t0)}${firstCause.healedAt !== undefined ? ` and healed ${relText(firstCause.healedAt, s.t0)} (the flood)` : ''}.` : ''}
 Links come from the recorder\u2019s <code>replaces</code> (${l.links.filter((x) => x.matched === 'recorded').length}) or are inferred from owner and timing (${l.links.filter((x) => x.matched === 'inferred').length}).</p>
 <div class="card"><div class="scroll" style="max-height:560px;padding:6px 10px"><ul class="tree">${series.lineageTree.map((n) => node(n, 0))}</ul></div></div>
 <details><summary>Every chain (${l.links.length})</summary><div class="scroll"><table><thead><tr><th>replacement</th><th>depth</th><th>replaced</th><th>on</th><th>node failure</th><th>first cause</th><th>link</th></tr></thead><tbody>
-${l.links.map((x) => html`<tr><td class="mono">${x.name}<br><span class="muted">${x.node ?? ''}</span></td><td class="num">${x.depth}</td><td class="mono">${x.replaced.name}</td><td class="mono">${x.replaced.node ?? '?'}</td><td>${x.nodeFailure ? html`${x.nodeFailure.node} ${relText(x.nodeFailure.from, s.t0)}–${x.nodeFailure.open ? 'end' : relText(x.nodeFailure.to, s.t0)}` : html`<span class="muted">${x.replaced.how ?? 'none found'}</span>`}</td><td>${x.firstCause ? `${x.firstCause.fault}` : html`<span class="unknown" title="no fault before the first failure">unknown</span>`}</td><td>${x.matched}</td></tr>`)}
+${l.links.map((x) => html`<tr><td class="mono">${x.name}<br><span class="muted">${x.node ?? ''}</span></td><td class="num">${x.depth}</td><td class="mono">${x.replaced.name}</td><td class="mono">${x.replaced.node ?? '?'}</td><td>${x.nodeFailure ? html`${x.nodeFailure.node} ${x.nodeFailure.condition} ${relText(x.nodeFailure.from, s.t0)}–${x.nodeFailure.open ? 'end' : relText(x.nodeFailure.to, s.t0)}` : html`<span class="muted">${x.replaced.how ?? 'none found'}</span>`}</td><td>${x.firstCause ? `${x.firstCause.fault}` : html`<span class="unknown" title="no fault before the first failure">unknown</span>`}</td><td>${x.matched}</td></tr>`)}
 </tbody></table></div></details>`;
 }
 

@@ -88,7 +88,7 @@ test('run report: every chart draws, no errors, no network; screenshot for the R
   writeSyntheticRunFolder(dir);
   const r = await buildRunReport(dir, Date.UTC(2026, 10, 26, 4, 0, 0));
   const v = await open(r.reportPath);
-  await assertChartsDrawn(v, 11);
+  await assertChartsDrawn(v, 12);
   // The reader's local time sits beside each UTC time.
   const local = await v.page.$$eval('time[data-ms] + .local', (els) => els.map((e) => e.textContent ?? ''));
   assert.ok(local.length > 10);
@@ -106,7 +106,7 @@ test('comparison and answers pages draw every chart without errors or network', 
   writeSyntheticRunFolder(b, { seed: 1, variants: ['daemonset'], failingNodes: 1, floodIntensity: 0.6 });
   const c = await buildComparison([a, b], { out: path.join(work, 'runs', 'compare.html') });
   const v = await open(c.path);
-  await assertChartsDrawn(v, 6);
+  await assertChartsDrawn(v, 7);
   await v.page.close();
   const ans = await buildAnswersReport({ dirs: [a, b] }, { out: path.join(work, 'runs', 'answers.html') });
   const w = await open(ans.path);

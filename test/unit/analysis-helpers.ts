@@ -41,6 +41,30 @@ export const node = (t: number, name: string, ready: true | false | 'unknown', s
   unschedulable: false,
 });
 
+type Status = 'True' | 'False' | 'Unknown';
+
+/** A node record as a kubelet posts it: Ready plus the three pressure conditions (False unless given;
+ *  `null` leaves a condition out, as an older recorder would). */
+export const nodeWith = (
+  t: number,
+  name: string,
+  ready: true | false | 'unknown',
+  pressure: { MemoryPressure?: Status | null; DiskPressure?: Status | null; PIDPressure?: Status | null } = {},
+  source = 'watch/nodes',
+): Timed => {
+  const reasons: Record<string, Record<Status, string>> = {
+    MemoryPressure: { True: 'KubeletHasInsufficientMemory', False: 'KubeletHasSufficientMemory', Unknown: 'NodeStatusUnknown' },
+    DiskPressure: { True: 'KubeletHasDiskPressure', False: 'KubeletHasNoDiskPressure', Unknown: 'NodeStatusUnknown' },
+    PIDPressure: { True: 'KubeletHasInsufficientPID', False: 'KubeletHasSufficientPID', Unknown: 'NodeStatusUnknown' },
+  };
+  const conditions = (['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const).flatMap((type) => {
+    const status = pressure[type] === undefined ? 'False' : pressure[type];
+    return status === null ? [] : [{ type, status, reason: reasons[type]![status] }];
+  });
+  const base = node(t, name, ready, source) as Extract<Timed, { type: 'node' }>;
+  return { ...base, conditions: [...conditions, ...base.conditions] };
+};
+
 export const pod = (t: number, uid: string, fields: Record<string, unknown> = {}): Timed =>
   ({ t, type: 'pod', source: 'watch/pods', ns: 'default', name: `app-${uid}`, uid, event: 'modified', ownerUid: 'rs-1', ownerName: 'app-5d8f9c7b6', ownerKind: 'ReplicaSet', ...fields }) as Timed;
 

@@ -13,7 +13,7 @@ import { repoRoot } from '../../src/util/paths.ts';
 import { writeSyntheticRunFolder } from '../fixtures/synthetic-run.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'outage-lab-report-'));
-const RUN_CHARTS = ['overview', 'nodes', 'pods', 'cpu-nodes', 'cpu-runtime', 'cpu-components', 'pool', 'gossip', 'latency', 'delivery-totals', 'delivery'];
+const RUN_CHARTS = ['overview', 'nodes', 'node-pressure', 'pods', 'cpu-nodes', 'cpu-runtime', 'cpu-components', 'pool', 'gossip', 'latency', 'delivery-totals', 'delivery'];
 
 function chartData(htmlText: string): { charts: { id: string; kind: string }[] } {
   const m = htmlText.match(/<script type="application\/json" id="lab-data">([\s\S]*?)<\/script>/);
@@ -99,7 +99,7 @@ test('comparison page and terminal table put runs side by side; answers page cit
   const c = await buildComparison([a, b], { out, now: Date.UTC(2026, 10, 26) });
   const page = fs.readFileSync(out, 'utf8');
   assertSelfContained(page);
-  assert.deepEqual(chartData(page).charts.map((x) => x.id), ['c-notready', 'c-runtime', 'c-replaced', 'c-failed', 'c-consul', 'c-delivery']);
+  assert.deepEqual(chartData(page).charts.map((x) => x.id), ['c-notready', 'c-pressure', 'c-runtime', 'c-replaced', 'c-failed', 'c-consul', 'c-delivery']);
   assert.match(page, /href="a\/report\.html"/);
   const table = compareTable(c.runs, 200);
   const row = table.split('\n').find((l) => l.startsWith('most nodes NotReady at once'))!;
