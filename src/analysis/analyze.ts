@@ -9,7 +9,7 @@ import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, ty
 import { deliveryAnalysis, type DeliveryMetrics, type DeliverySeries } from './delivery.ts';
 import { latencyAnalysis, vaultSeal, type LatencyMetrics, type LatencySeries, type VaultSealMetrics } from './latency.ts';
 import { buildLineage, type LineageMetrics, type LineageTreeNode } from './lineage.ts';
-import { nodeMetrics, type NodeMetrics, type NodeSegment, type PressureLaneSegment } from './nodes.ts';
+import { nodeMetrics, pressureSegments, type NodeMetrics, type NodeSegment, type PressureLaneSegment } from './nodes.ts';
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
 import { recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
@@ -169,7 +169,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, {
     ...(scenario ? { latencyTolerance: scenario.recovery.latencyTolerance, timeoutMs: scenario.recovery.timeoutMs } : {}),
     ...input.recovery,
-  });
+  }, pressureSegments(sorted, timeline, coverage));
   const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, coverage);
 
   const warnings = input.warnings ?? [];

@@ -4,7 +4,7 @@
 // a run that was never disrupted says so instead of reporting a recovery time of zero.
 import type { ConsulMembersRecord, HistoryRecord, LatencyBase, RecordType } from '../history/records.ts';
 import type { Coverage } from './coverage.ts';
-import type { NodeSegment } from './nodes.ts';
+import type { NodeSegment, PressureSegment } from './nodes.ts';
 import { anyNotReady } from './nodes.ts';
 import { lowerBound, quantile, sortedNumbers } from './stats.ts';
 import { baselineWindow, ts, type Timeline } from './timeline.ts';
@@ -56,6 +56,7 @@ export function recoveryAnalysis(
   coverage: Coverage,
   segments: readonly NodeSegment[],
   opts: RecoveryOptions = {},
+  pressure: readonly PressureSegment[] = [],
 ): RecoveryMetrics {
   const tol = opts.latencyTolerance ?? 0.2;
   const sustainMs = opts.sustainMs ?? 30_000;
@@ -108,7 +109,8 @@ export function recoveryAnalysis(
   const nodesPresent = segments.length > 0;
   const checks: Record<CriterionName, { check: Check | null; required: boolean; note?: string }> = {
     nodes: {
-      check: nodesPresent ? (from, to) => (coverage.overlapping(['node'], from, to).length ? 'blind' : !anyNotReady(segments, from, to)) : null,
+      // A node under pressure is evicting pods: not recovered, even while it reports Ready.
+      check: nodesPresent ? (from, to) => (coverage.overlapping(['node'], from, to).length ? 'blind' : !anyNotReady(segments, from, to) && !anyPressure(pressure, from, to)) : null,
       required: true,
       ...(nodesPresent ? {} : { note: 'no node records' }),
     },
@@ -192,4 +194,8 @@ export function recoveryAnalysis(
 
 function reasonOf(a: Maybe<number>, b: Maybe<number>): string {
   return [a, b].map((x) => (typeof x === 'number' ? '' : x.reason)).filter(Boolean)[0] ?? 'no data';
+}
+
+function anyPressure(segments: readonly PressureSegment[], from: number, to: number): boolean {
+  return segments.some((s) => s.from < to && s.to > from && s.state === 'True');
 }

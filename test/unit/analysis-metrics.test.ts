@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeRun, isUnknown } from '../../src/analysis/index.ts';
 import type { MemberState } from '../../src/history/records.ts';
-import { T0, at, cpu, history, node, phases, pod } from './analysis-helpers.ts';
+import { T0, at, cpu, history, node, nodeWith, phases, pod } from './analysis-helpers.ts';
 
 const W1 = 'kind-worker';
 const W2 = 'kind-worker2';
@@ -249,4 +249,22 @@ test('Coverage: silence after the recorder began to stop is wind-down, silence b
   assert.ok(!quiet.gaps.some((g) => g.node === W1), 'no blind spot at the end when the recorder said it was stopping');
   const blind = analyzeRun({ records: history(...phases(), ...samples, late) }).summary;
   assert.ok(blind.gaps.some((g) => g.node === W1 && g.open && g.from === T0 + 280_000), 'without the note the same silence is a blind spot');
+});
+
+test('recovery: a node under memory pressure has not recovered, even while it reports Ready', () => {
+  // Everything else heals at 200 s; W1 stays Ready but under MemoryPressure until 260 s.
+  const recs = recoverable(200, 400).filter((r) => !(r.type === 'node'));
+  recs.push(
+    ...history(
+      nodeWith(1, W1, true),
+      nodeWith(130, W1, true, { MemoryPressure: 'True' }),
+      nodeWith(260, W1, true),
+      nodeWith(400, W1, true),
+    ),
+  );
+  recs.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  const r = analyzeRun({ records: recs }).summary.recovery;
+  assert.equal(r.status, 'recovered');
+  assert.equal(r.criteria.nodes.recoveredAfterMs, 140_000, 'nodes count from the end of the pressure at 260 s');
+  assert.equal(r.timeToRecoverMs, 140_000);
 });
