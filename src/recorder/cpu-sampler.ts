@@ -91,12 +91,15 @@ export class CpuSampler {
     const ts = new Date(now).toISOString();
     for (const n of this.nodes) {
       const total = Number(read(join(CPUACCT, n.containerId, 'cpuacct.usage')));
+      // The clock is read with each counter: under load the sampler itself is preempted between reads,
+      // and one timestamp for all of them inflated 1 s rates up to twice a node's CPU limit.
+      const readAt = Date.now();
       if (!Number.isFinite(total) || total === 0) continue;
       const mem = Number(read(join(MEMORY, n.containerId, 'memory.usage_in_bytes')));
       // Throttling says the node hit its CPU limit: the small VM was saturated, not merely busy.
       const throttled = /throttled_time (\d+)/.exec(read(join(CPU, n.containerId, 'cpu.stat')) ?? '')?.[1];
-      const r = this.#rate(`${n.name}/node`, total, now);
-      const t = throttled !== undefined ? this.#rate(`${n.name}/throttled`, Number(throttled), now) : undefined;
+      const r = this.#rate(`${n.name}/node`, total, readAt);
+      const t = throttled !== undefined ? this.#rate(`${n.name}/throttled`, Number(throttled), readAt) : undefined;
       if (r) {
         this.emit({
           type: 'cpu', source: 'sampler/cpu', ts, scope: 'node', node: n.name, cores: r.rate, windowMs: r.windowMs,
@@ -109,6 +112,7 @@ export class CpuSampler {
     const parts = new Map<string, { node: string; part: Part; uid?: string; cores: number; windowMs: number }>();
     for (const [pid, p] of this.#procs) {
       const stat = read(`/proc/${pid}/stat`);
+      const readAt = Date.now();
       if (!stat) {
         this.#procs.delete(pid);
         this.#prev.delete(`pid/${pid}`);
@@ -116,7 +120,7 @@ export class CpuSampler {
       }
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ns = ((Number(f[11]) + Number(f[12])) * 1e9) / CLK_TCK;
-      const r = this.#rate(`pid/${pid}`, ns, now);
+      const r = this.#rate(`pid/${pid}`, ns, readAt);
       const key = `${p.node}/${p.part}/${p.uid ?? ''}`;
       const acc = parts.get(key) ?? { ...p, cores: 0, windowMs: 0 };
       if (r) {

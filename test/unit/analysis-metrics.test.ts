@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeRun, isUnknown } from '../../src/analysis/index.ts';
-import type { MemberState } from '../../src/history/records.ts';
+import type { HistoryRecord, MemberState } from '../../src/history/records.ts';
 import { T0, at, cpu, history, node, nodeWith, phases, pod } from './analysis-helpers.ts';
 
 const W1 = 'kind-worker';
@@ -253,7 +253,7 @@ test('Coverage: silence after the recorder began to stop is wind-down, silence b
 
 test('recovery: a node under memory pressure has not recovered, even while it reports Ready', () => {
   // Everything else heals at 200 s; W1 stays Ready but under MemoryPressure until 260 s.
-  const recs = recoverable(200, 400).filter((r) => !(r.type === 'node'));
+  const recs: HistoryRecord[] = recoverable(200, 400).filter((r) => r.type !== 'node');
   recs.push(
     ...history(
       nodeWith(1, W1, true),
