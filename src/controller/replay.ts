@@ -21,6 +21,7 @@ import { ensureDir, runsDir, stateDir } from '../util/paths.ts';
 import { fileStamp, utcIso } from '../util/time.ts';
 import { formatDuration } from '../util/duration.ts';
 import { waitFor } from '../util/wait.ts';
+import { nodeSettled } from './node-settled.ts';
 import { info, task } from '../ui/progress.ts';
 import type { ImageSource } from '../images/build.ts';
 import { AbortableClock } from './clock.ts';
@@ -184,7 +185,18 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       t.step('waiting for the previous agents to be declared failed');
       await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
       const pruned = await pruneDeadMembers(consul, state.settings.consulHostPort);
-      t.detail(`pruned ${pruned} dead Consul members of earlier runs`);
+      // A node still under pressure from the previous run carries a NoSchedule taint: the new workload
+      // would pile onto the others and the run would start lopsided (seen: 30 pods on 2 of 4 workers).
+      // The kubelet keeps the condition for its transition period (5 min by default) after pressure ends.
+      t.step('waiting for every node to be Ready and free of pressure');
+      const unsettled = await waitFor(
+        async () => {
+          const bad = (await c.core.listNode()).items.filter((n) => !nodeSettled(n)).map((n) => n.metadata?.name ?? '?');
+          return bad.length === 0 ? true : undefined;
+        },
+        { timeoutMs: 7 * 60_000, intervalMs: 5000, what: 'every node Ready without pressure' },
+      ).then(() => '', (err: unknown) => ` (not settled: ${(err as Error).message})`);
+      t.detail(`pruned ${pruned} dead Consul members of earlier runs${unsettled}`);
     });
 
     writeFileSync(join(runDir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
@@ -319,3 +331,4 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   writeFileSync(join(runDir, 'delivery.json'), `${JSON.stringify(delivery, null, 2)}\n`);
   return { runDir, scenario, status, delivery };
 }
+
