@@ -37,8 +37,6 @@ export function dockerMemoryBytes(v: string): number | undefined {
 export interface WorkerEviction {
   /** The value for the workers' --eviction-hard flag. */
   flag: string;
-  /** The node-sized threshold, as a reader would state it ("evict below 100Mi of 2g"). */
-  describe: string;
 }
 
 /**
@@ -50,14 +48,12 @@ export function workerEviction(s: Pick<ClusterSettings, 'nodeMemory' | 'kubeletM
   const wanted = s.evictionHard.memoryAvailable ?? KUBELET_MEMORY_DEFAULT;
   const nodeBytes = dockerMemoryBytes(s.nodeMemory);
   let memory = wanted;
-  let describe = `memory.available<${wanted} of the host's memory`;
   if (s.kubeletMemory === 'node' && nodeBytes && nodeBytes > 0 && nodeBytes < hostMemoryBytes) {
     const pct = /^(\d+(?:\.\d+)?)%$/.exec(wanted);
     const reserve = pct ? Math.round((Number(pct[1]) / 100) * nodeBytes) : quantityBytes(wanted);
     if (reserve === undefined) throw new Error(`cluster.evictionHard.memoryAvailable: cannot read ${wanted}`);
     const mi = Math.ceil((hostMemoryBytes - nodeBytes + reserve) / 1024 ** 2);
     memory = `${mi}Mi`;
-    describe = `memory.available<${wanted} of the node's ${s.nodeMemory} (kubelet threshold ${memory} of ${Math.round(hostMemoryBytes / 1024 ** 2)}Mi host memory)`;
   }
   const flag = [
     `memory.available<${memory}`,
@@ -65,5 +61,5 @@ export function workerEviction(s: Pick<ClusterSettings, 'nodeMemory' | 'kubeletM
     `nodefs.inodesFree<${KIND_DISK_DEFAULTS.inodes}`,
     `imagefs.available<${s.evictionHard.imagefsAvailable ?? KIND_DISK_DEFAULTS.imagefs}`,
   ].join(',');
-  return { flag, describe };
+  return { flag };
 }
