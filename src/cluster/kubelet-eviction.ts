@@ -5,6 +5,9 @@
 // its kubelet sees the VM's memory and evicts pods first. `kubeletMemory: node` restores that by moving the
 // memory.available threshold up by exactly the memory the kubelet can see but the node cannot have.
 import type { ClusterSettings } from './settings.ts';
+import { dockerMemoryBytes } from '../util/sizes.ts';
+
+export { dockerMemoryBytes };
 
 /** Thresholds of kubelet's --eviction-hard, in kubelet's own names. */
 export interface EvictionHard {
@@ -24,14 +27,6 @@ export function quantityBytes(q: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?|\.\d+)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q);
   if (!m) return undefined;
   return Math.round(Number(m[1]) * UNITS[m[2] ?? '']!);
-}
-
-/** Bytes of a docker --memory value ("1536m", "2g"). */
-export function dockerMemoryBytes(v: string): number | undefined {
-  const m = /^(\d+)([bkmg])?$/i.exec(v);
-  if (!m) return undefined;
-  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()]!;
-  return Number(m[1]) * unit;
 }
 
 export interface WorkerEviction {

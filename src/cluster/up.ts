@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { dockerMemoryBytes } from '../util/sizes.ts';
 import { join } from 'node:path';
 import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
 import { requireMemory } from '../host/resources.ts';
@@ -26,10 +27,7 @@ export interface UpOptions {
   consul?: ConsulTunings;
 }
 
-const MEM_GIB = (m: string) => {
-  const n = parseFloat(m);
-  return /g/i.test(m) ? n : n / 1024;
-};
+const MEM_GIB = (m: string) => (dockerMemoryBytes(m) ?? 0) / 1024 ** 3;
 
 /** From nothing (or from a half-broken lab) to a cluster with healthy Kafka, Consul and Vault, proven by their clients. */
 export async function up(opts: UpOptions): Promise<LabState> {
