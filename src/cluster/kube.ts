@@ -43,7 +43,20 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
     );
   }
   kc.setCurrentContext(wanted);
+  reuseConnections(kc);
   return kc;
+}
+
+/**
+ * client-node builds a fresh undici Agent for every API call, so every call paid a TLS handshake with a
+ * client certificate and left an idle connection behind. The recorder polls the API server every second
+ * for the whole run: one kept-alive dispatcher for the one cluster a KubeConfig here ever talks to.
+ */
+function reuseConnections(kc: k8s.KubeConfig): void {
+  const patchable = kc as unknown as { createDispatcher: (cluster: unknown, opts: unknown) => unknown };
+  const create = patchable.createDispatcher.bind(kc);
+  let cached: unknown;
+  patchable.createDispatcher = (cluster, opts) => (cached ??= create(cluster, opts));
 }
 
 export interface Clients {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { dockerMemoryBytes } from '../util/sizes.ts';
 import { join } from 'node:path';
 import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
@@ -16,6 +16,7 @@ import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
 import { clusterExists, deleteCluster, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
 import { clients } from './kube.ts';
+import { loadImagesEarly, type EarlyImage } from './early-load.ts';
 import { applyAll, loadManifest, resolveImages } from './manifests.ts';
 import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
 import { PORT_ENV, withEnvPorts, type ClusterSettings } from './settings.ts';
@@ -28,6 +29,22 @@ export interface UpOptions {
 }
 
 const MEM_GIB = (m: string) => (dockerMemoryBytes(m) ?? 0) / 1024 ** 3;
+
+/** The node containers kind creates for a cluster: `<name>-control-plane`, `<name>-worker`, `<name>-worker2`, … */
+export function expectedNodeNames(cluster: string, workers: number): string[] {
+  return [`${cluster}-control-plane`, ...Array.from({ length: workers }, (_, i) => `${cluster}-worker${i === 0 ? '' : i + 1}`)];
+}
+
+/** Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere. */
+export function imagePlacement(nodes: string[], images: Record<string, string>): EarlyImage[] {
+  const cp = nodes.filter((n) => n.endsWith('-control-plane'));
+  const workers = nodes.filter((n) => !n.endsWith('-control-plane'));
+  return [
+    { ref: images.consul!, nodes },
+    { ref: images.vault!, nodes: cp },
+    { ref: images.apps!, nodes: workers },
+  ];
+}
 
 /** From nothing (or from a half-broken lab) to a cluster with healthy Kafka, Consul and Vault, proven by their clients. */
 export async function up(opts: UpOptions): Promise<LabState> {
@@ -73,7 +90,19 @@ export async function up(opts: UpOptions): Promise<LabState> {
     const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
     writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
     t.step('kind create cluster');
-    await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
+    let creating = true;
+    const early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images), {
+      deadline: Date.now() + 5 * 60_000,
+      stopped: () => !creating,
+    });
+    try {
+      await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
+    } finally {
+      creating = false;
+    }
+    const done = await early;
+    t.detail(`${done.imported.length} image imports done while kubeadm ran`);
+    if (done.skipped.length) appendFileSync(log, `\nearly image import skipped (kind load does these): ${done.skipped.join('; ')}\n`);
   });
 
   const nodes = await nodeContainers(kind, s.name);
@@ -98,18 +127,11 @@ export async function up(opts: UpOptions): Promise<LabState> {
 
   const c = clients({ clusterName: s.name });
   await task('Images loaded into the nodes', async (t) => {
-    // Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere.
-    const cp = nodes.filter((n) => n.endsWith('-control-plane'));
-    const workers = nodes.filter((n) => !n.endsWith('-control-plane'));
-    const where: Array<[string, string[]]> = [
-      ['consul', nodes],
-      ['vault', cp],
-      ['apps', workers],
-    ];
+    // Normally a check only: the early import did the work, and `kind load` skips images a node has.
     await Promise.all(
-      where.map(async ([name, targets]) => {
-        t.step(name);
-        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', targets.join(','), images[name]!], { logFile: log, timeoutMs: 10 * 60_000 });
+      imagePlacement(nodes, images).map(async ({ ref, nodes: targets }) => {
+        t.step(ref.split('/').pop()!);
+        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', targets.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
       }),
     );
   });

@@ -8,7 +8,7 @@ import { K8sRecorder } from './k8s-recorder.ts';
 import { KafkaDelivery } from './kafka-delivery.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
-import { probeConsul, probeConsulTelemetry, probeVault } from './service-probes.ts';
+import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
 
 export interface RecorderOptions {
   runId: string;
@@ -87,7 +87,8 @@ export class Recorder {
       const consul = consulClient(this.o.consulPort, Math.max(2000, this.o.samplePeriodMs * 3));
       this.#sampler('consul', this.o.samplePeriodMs, () => probeConsul(consul, this.emit));
       this.#sampler('consul-telemetry', this.o.statsPeriodMs, () => probeConsulTelemetry(this.o.consulPort, this.emit));
-      this.#sampler('vault', this.o.samplePeriodMs, () => probeVault(this.o.vaultPort, this.o.vaultToken, this.emit));
+      const vault = vaultProbe(this.o.vaultPort, this.o.vaultToken);
+      this.#sampler('vault', this.o.samplePeriodMs, () => vault(this.emit));
       for (const t of this.o.statsTargets) {
         this.#sampler(`stats-${t.component}`, this.o.statsPeriodMs, () =>
           pollPodStats(this.o.clients.core, t, this.emit, (pod, counters) => this.lastStats.set(`${t.component}/${pod}`, counters)),

@@ -40,9 +40,16 @@ export async function probeConsul(c: Consul, emit: Emit): Promise<void> {
   }
 }
 
-/** Vault's health and a KV read: a sealed or Consul-starved Vault shows here as errors and latency. */
-export async function probeVault(port: number, token: Secret | undefined, emit: Emit): Promise<void> {
+/**
+ * Vault's health and a KV read: a sealed or Consul-starved Vault shows here as errors and latency. The
+ * client is made once per recorder, not per tick: building one per second was part of the recorder's cost.
+ */
+export function vaultProbe(port: number, token: Secret | undefined): (emit: Emit) => Promise<void> {
   const v = vaultClient(port, token);
+  return (emit) => probeVault(v, token !== undefined, emit);
+}
+
+async function probeVault(v: ReturnType<typeof vaultClient>, hasToken: boolean, emit: Emit): Promise<void> {
   const started = performance.now();
   try {
     const h = (await v.health({ standbycode: 200, sealedcode: 200, uninitcode: 200, perfstandbycode: 200 })) as Record<string, unknown>;
@@ -57,7 +64,7 @@ export async function probeVault(port: number, token: Secret | undefined, emit: 
   } catch (err) {
     emit({ type: 'vault-health', source: 'probe/vault', initialized: null, sealed: null, standby: null, ms: performance.now() - started, error: errText(err) });
   }
-  if (!token) return;
+  if (!hasToken) return;
   const kvStarted = performance.now();
   try {
     await v.read('lab/probe');

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { docker, dockerOut } from '../docker/cli.ts';
+import { cacheDir, ensureDir } from '../util/paths.ts';
+
+/** One image and the nodes it runs on. */
+export interface EarlyImage {
+  ref: string;
+  nodes: string[];
+}
+
+export interface EarlyLoadResult {
+  /** `image@node` pairs imported before the cluster was up. */
+  imported: string[];
+  /** What could not be done early; `kind load` afterwards covers it. */
+  skipped: string[];
+}
+
+/** Where `docker save` output is kept, named by image id so a rebuilt image never reuses a stale tar. */
+async function imageTar(ref: string): Promise<string> {
+  const id = (await dockerOut(['image', 'inspect', '--format', '{{.Id}}', ref])).replace(/^sha256:/, '').slice(0, 16);
+  const repo = ref.replace(/:[^/:]*$/, '').replaceAll(/[^A-Za-z0-9_.-]/g, '_');
+  const dir = ensureDir(join(cacheDir, 'image-tars'));
+  const file = join(dir, `${repo}-${id}.tar`);
+  if (existsSync(file)) return file;
+  await docker(['save', '-o', `${file}.tmp`, ref], { timeoutMs: 5 * 60_000 });
+  renameSync(`${file}.tmp`, file);
+  // One tar per repository is enough; older ones are dead weight.
+  for (const f of readdirSync(dir)) if (f.startsWith(`${repo}-`) && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+  return file;
+}
+
+/** Streams a tar into the node's containerd, the way `kind load` does, without `kind load`'s own save. */
+function importInto(node: string, tar: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('docker', ['exec', '-i', node, 'ctr', '--namespace=k8s.io', 'images', 'import', '--all-platforms', '--digests', '--snapshotter=overlayfs', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let err = '';
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ctr import on ${node} exited ${code}: ${err.trim().split('\n').pop() ?? ''}`))));
+    createReadStream(tar).on('error', reject).pipe(p.stdin);
+  });
+}
+
+async function containerdAnswers(node: string): Promise<boolean> {
+  return (await docker(['exec', node, 'ctr', '--namespace=k8s.io', 'version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => ({ code: 1 }))).code === 0;
+}
+
+/**
+ * Imports the lab's images into the node containers while `kind create cluster` is still running
+ * kubeadm: the node containers and their containerd are up seconds into the create, and the import
+ * (a third of a warm `lab up`) does not depend on the control plane. Best effort by design: anything
+ * not done here is done by `kind load` afterwards, which skips what a node already has.
+ */
+export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; stopped: () => boolean; onStep?: (s: string) => void }): Promise<EarlyLoadResult> {
+  const result: EarlyLoadResult = { imported: [], skipped: [] };
+  const tars = new Map<string, Promise<string>>();
+  for (const im of images) {
+    const t = imageTar(im.ref);
+    t.catch(() => undefined);
+    tars.set(im.ref, t);
+  }
+  const nodes = [...new Set(images.flatMap((i) => i.nodes))];
+  const readyNode = async (node: string): Promise<boolean> => {
+    while (!opts.stopped() && Date.now() < opts.deadline) {
+      if (await containerdAnswers(node)) return true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return false;
+  };
+  // Two imports at a time: kubeadm needs the rest of the two cores to come up within its own timeouts.
+  let waiting: Array<() => void> = [];
+  let slots = 2;
+  const acquire = () => (slots > 0 ? (slots--, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else slots++;
+  };
+  await Promise.all(
+    nodes.map(async (node) => {
+      const wanted = images.filter((i) => i.nodes.includes(node));
+      if (!(await readyNode(node))) {
+        for (const i of wanted) result.skipped.push(`${i.ref}@${node} (containerd not reachable in time)`);
+        return;
+      }
+      for (const i of wanted) {
+        await acquire();
+        try {
+          if (opts.stopped()) throw new Error('cluster creation ended');
+          opts.onStep?.(`early import ${i.ref.split('/').pop()} → ${node}`);
+          await importInto(node, await tars.get(i.ref)!);
+          result.imported.push(`${i.ref}@${node}`);
+        } catch (err) {
+          result.skipped.push(`${i.ref}@${node} (${(err as Error).message.split('\n')[0]})`);
+        } finally {
+          release();
+        }
+      }
+    }),
+  );
+  waiting = [];
+  return result;
+}
