@@ -26,7 +26,7 @@ import { info, task } from '../ui/progress.ts';
 import type { ImageSource } from '../images/build.ts';
 import { AbortableClock } from './clock.ts';
 import { clusterSettingsFor, shapeOf } from './cluster-for-scenario.ts';
-import { pruneDeadMembers } from './consul-reset.ts';
+import { pruneUntilClean } from './consul-reset.ts';
 import { KafkaFaultDriver } from './kafka-fault.ts';
 import { LiveStatus } from './live-status.ts';
 
@@ -184,7 +184,6 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       // (only the servers and Vault's agent alive), then prune them.
       t.step('waiting for the previous agents to be declared failed');
       await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
-      const pruned = await pruneDeadMembers(consul, state.settings.consulHostPort);
       // A node still under pressure from the previous run carries a NoSchedule taint: the new workload
       // would pile onto the others and the run would start lopsided (seen: 30 pods on 2 of 4 workers).
       // The kubelet keeps the condition for its transition period (5 min by default) after pressure ends.
@@ -196,7 +195,11 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         },
         { timeoutMs: 7 * 60_000, intervalMs: 5000, what: 'every node Ready without pressure' },
       ).then(() => '', (err: unknown) => ` (not settled: ${(err as Error).message})`);
-      t.detail(`pruned ${pruned} dead Consul members of earlier runs${unsettled}`);
+      // Pruned last: agents that were only suspect when the nodes began to settle are failed by now.
+      t.step('pruning the previous agents from the pool');
+      const pool = await pruneUntilClean(consul, state.settings.consulHostPort);
+      const lingering = pool.left ? `, ${pool.left} still not alive` : '';
+      t.detail(`pruned ${pool.pruned} dead Consul members of earlier runs${lingering}${unsettled}`);
     });
 
     writeFileSync(join(runDir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
