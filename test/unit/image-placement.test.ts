@@ -1,0 +1,18 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expectedNodeNames, imagePlacement } from '../../src/cluster/up.ts';
+
+test('expectedNodeNames follows kind: control plane, then worker, worker2, …', () => {
+  assert.deepEqual(expectedNodeNames('outage-lab', 3), ['outage-lab-control-plane', 'outage-lab-worker', 'outage-lab-worker2', 'outage-lab-worker3']);
+  assert.deepEqual(expectedNodeNames('x', 0), ['x-control-plane']);
+});
+
+test('imagePlacement puts Vault on the control plane only, the apps on workers only, Consul everywhere', () => {
+  const nodes = expectedNodeNames('lab', 2);
+  const placed = imagePlacement(nodes, { consul: 'c:1', vault: 'v:1', apps: 'a:1', kafka: 'k:1' });
+  assert.deepEqual(placed, [
+    { ref: 'c:1', nodes },
+    { ref: 'v:1', nodes: ['lab-control-plane'] },
+    { ref: 'a:1', nodes: ['lab-worker', 'lab-worker2'] },
+  ]);
+});
