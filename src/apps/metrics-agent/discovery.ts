@@ -4,6 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage, LogThrottle, type Logger } from '../lib/log.ts';
+import { PeriodicLoop } from '../lib/periodic.ts';
 import type { ScrapeTarget } from './scraper.ts';
 
 export interface PodLister {
@@ -40,12 +41,13 @@ export class Discovery {
   refreshes = 0;
   errors = 0;
   private current: readonly ScrapeTarget[] = [];
-  private stopped = false;
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | null = null;
   private readonly throttle = new LogThrottle(30_000);
+  private readonly loop: PeriodicLoop;
 
-  constructor(private readonly lister: PodLister, private readonly opts: Endpoint & { refreshMs: number }, private readonly clock: Clock, private readonly log: Logger) {}
+  constructor(private readonly lister: PodLister, private readonly opts: Endpoint & { refreshMs: number }, clock: Clock, private readonly log: Logger) {
+    // refresh() does not throw; onError is only the loop's contract.
+    this.loop = new PeriodicLoop(clock, { everyMs: opts.refreshMs, waitFirst: true, onError: (e) => this.log.warn('pod discovery failed', { error: errorMessage(e) }) }, () => this.refresh());
+  }
 
   get targets(): readonly ScrapeTarget[] {
     return this.current;
@@ -69,20 +71,10 @@ export class Discovery {
 
   /** Refreshes every refreshMs from now on; call refresh() first so the first scrape has targets. */
   start(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    for (;;) {
-      await this.clock.sleep(this.opts.refreshMs, this.abort.signal);
-      if (this.stopped) return;
-      await this.refresh();
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -2,6 +2,7 @@
 // While Kafka is away the samples pile up in the same buffer as the shipper's lines would.
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage, LogThrottle, type Logger } from '../lib/log.ts';
+import { PeriodicLoop } from '../lib/periodic.ts';
 import { makeRecord } from '../pipeline/record.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { parsePrometheusText } from './prom-text.ts';
@@ -34,21 +35,21 @@ export class Scraper {
   samplesRefused = 0;
   /** Duration of the last round over all targets. */
   lastScrapeMs = 0;
-  private stopped = false;
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | null = null;
   private readonly throttle = new LogThrottle(30_000);
+  private readonly loop: PeriodicLoop;
 
-  constructor(private readonly opts: ScraperOptions, private readonly pipeline: Pipeline, private readonly clock: Clock, private readonly log: Logger) {}
-
-  start(): void {
-    this.loop = this.run();
+  constructor(private readonly opts: ScraperOptions, private readonly pipeline: Pipeline, private readonly clock: Clock, private readonly log: Logger) {
+    // Anchored, like Prometheus: a slow scrape does not shift the following ones. scrapeOnce() catches
+    // per target; onError is only the loop's contract.
+    this.loop = new PeriodicLoop(clock, { everyMs: opts.intervalMs, anchored: true, onError: (e) => this.log.warn('scrape round failed', { error: errorMessage(e) }) }, () => this.scrapeOnce());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    await this.loop;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async scrapeOnce(): Promise<void> {
@@ -75,18 +76,6 @@ export class Scraper {
       this.scrapeErrors++;
       const suppressed = this.throttle.pass(target.url);
       if (suppressed !== undefined) this.log.warn('scrape failed', { url: target.url, target_pod: target.key, error: errorMessage(e), suppressed });
-    }
-  }
-
-  private async run(): Promise<void> {
-    // Anchored schedule, like Prometheus: a slow scrape does not shift the following ones.
-    let next = this.clock.now();
-    while (!this.stopped) {
-      await this.scrapeOnce();
-      next += this.opts.intervalMs;
-      const now = this.clock.now();
-      if (next < now) next = now;
-      await this.clock.sleep(next - now, this.abort.signal);
     }
   }
 }

@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage, type Logger } from '../lib/log.ts';
+import { PeriodicLoop } from '../lib/periodic.ts';
 import { FileTail, type TailOptions } from './file-tail.ts';
 import { parsePodDir } from './log-files.ts';
 import type { Positions } from './positions.ts';
@@ -25,7 +26,8 @@ export class FileSource implements Source {
   private readonly tails = new Map<string, FileTail>();
   private stopped = false;
   private readonly abort = new AbortController();
-  private loops: Promise<void>[] = [];
+  private reading: Promise<void> | null = null;
+  private readonly discovery: PeriodicLoop;
 
   constructor(
     private readonly opts: FileSourceOptions,
@@ -34,16 +36,19 @@ export class FileSource implements Source {
     private readonly positions: Positions,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.discovery = new PeriodicLoop(clock, { everyMs: opts.discoveryMs, onError: (e) => log.warn('discovery failed', { error: errorMessage(e) }) }, () => this.discover());
+  }
 
   start(): void {
-    this.loops = [this.discoveryLoop(), this.readLoop()];
+    this.discovery.start();
+    this.reading = this.readLoop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    await Promise.all(this.loops);
+    await Promise.all([this.discovery.stop(), this.reading]);
     for (const t of this.tails.values()) await t.close();
     this.tails.clear();
   }
@@ -103,17 +108,6 @@ export class FileSource implements Source {
       }
     }
     return out;
-  }
-
-  private async discoveryLoop(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.discover();
-      } catch (e) {
-        this.log.warn('discovery failed', { error: errorMessage(e) });
-      }
-      await this.clock.sleep(this.opts.discoveryMs, this.abort.signal);
-    }
   }
 
   private async readLoop(): Promise<void> {

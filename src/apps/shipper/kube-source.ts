@@ -3,6 +3,7 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage, type Logger } from '../lib/log.ts';
+import { PeriodicLoop } from '../lib/periodic.ts';
 import { KubeLogStream, type KubeStreamOptions } from './kube-stream.ts';
 import type { Positions } from './positions.ts';
 import type { Selection } from './selection.ts';
@@ -27,10 +28,8 @@ export interface KubeSourceOptions {
 
 export class KubeSource implements Source {
   private readonly streams = new Map<string, KubeLogStream>();
-  private stopped = false;
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | null = null;
   private readonly api: CoreV1Api;
+  private readonly loop: PeriodicLoop;
 
   constructor(
     private readonly opts: KubeSourceOptions,
@@ -42,16 +41,15 @@ export class KubeSource implements Source {
     private readonly log: Logger,
   ) {
     this.api = kc.makeApiClient(CoreV1Api);
+    this.loop = new PeriodicLoop(clock, { everyMs: opts.discoveryMs, onError: (e) => log.warn('pod discovery failed', { error: errorMessage(e) }) }, () => this.discover());
   }
 
   start(): void {
-    this.loop = this.discoveryLoop();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    await this.loop;
+    await this.loop.stop();
     await Promise.all([...this.streams.values()].map((s) => s.stop()));
     this.streams.clear();
   }
@@ -102,16 +100,5 @@ export class KubeSource implements Source {
       this.positions.forget(id);
     }
     this.stats.streams = this.streams.size;
-  }
-
-  private async discoveryLoop(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.discover();
-      } catch (e) {
-        this.log.warn('pod discovery failed', { error: errorMessage(e) });
-      }
-      await this.clock.sleep(this.opts.discoveryMs, this.abort.signal);
-    }
   }
 }
