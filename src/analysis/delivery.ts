@@ -83,7 +83,10 @@ export function deliveryAnalysis(
   const kafkaAll = sorted.filter((r): r is KafkaRecord => r.type === 'kafka');
   // Metrics travel on their own topic; only log lines count as delivery.
   const kafka = kafkaAll.some((r) => r.topic === 'logs') ? kafkaAll.filter((r) => r.topic === 'logs') : kafkaAll;
-  const shippers = sorted.filter((r): r is ShipperRecord => r.type === 'shipper');
+  // The metrics agent reports through the same pipeline counters (lines_sent_total, buffer_lines...) and,
+  // as a sidecar, under the app pod's name: its samples are not log lines and would replace the log
+  // shipper's counters for that pod. A record without a component predates the field: a log shipper.
+  const shippers = sorted.filter((r): r is ShipperRecord => r.type === 'shipper' && (r.component ?? 'shipper') === 'shipper');
 
   const writtenByPod = new Map<string, number[]>();
   for (const r of apps) {
