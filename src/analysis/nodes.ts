@@ -288,8 +288,10 @@ export function nodeMetrics(
     } else timeToFirst = first ? Math.max(first.from, flood) - flood : null;
   }
 
-  // Node-seconds and the most nodes NotReady at once, by sweeping interval edges.
-  const observedSeconds = intervals.reduce((s, iv) => s + (Math.min(iv.to, windowTo) - Math.max(iv.from, windowFrom)) / 1000, 0);
+  // Node-seconds and the most nodes NotReady at once, by sweeping interval edges. Clipped with a floor
+  // at zero: an interval wholly before the first phase (the previous run's node still recovering) would
+  // otherwise count negative and hide NotReady time inside the run.
+  const observedSeconds = clippedSeconds(intervals, { from: windowFrom, to: windowTo });
   const { count: notReadyCount, max: maxLevel } = sweep(intervals, noData ? null : windowFrom);
   const blindReason = `node watch blind: ${describe(windowFrom, windowTo)}`;
   const notReadyNodeSeconds: Maybe<number> = noData
