@@ -1,7 +1,11 @@
 // The five questions of OUTAGE.md, answered from groups of runs. Every sentence cites the runs and the
-// numbers behind it; every comparison shows the spread over repeats (min / median / max), and calls a
-// difference only when the ranges do not overlap. A question (or an arm of it) without runs says
-// "not measured" instead of guessing.
+// numbers behind it and says how many runs each arm has ("n = 1 each", "n = 3 vs 2"):
+// - one run on either side has no spread, so nothing is called better or worse: "in the one run each:
+//   X vs Y (no spread yet)";
+// - with repeats, each arm shows its median and min–max, and a difference is called only when the ranges
+//   do not overlap ("lower in all 3 runs, ranges 0–0 vs 9–12"); otherwise "mixed: ranges overlap";
+// - a value the recorder did not see is "unknown in k of n runs", never a number in a median;
+// - an arm without completed runs is "not measured", with the command that would measure it.
 //
 // Input (`AnswerGroups`): for each question, its arms, each a list of analysed runs:
 //   q1 shipper behaviour   naive | backoff | ratelimited | drop-oldest | kubelet-api (naive, logs read through the kubelet)
@@ -146,67 +150,171 @@ function metricSpread(def: MetricDef, runs: readonly RunRef[]): MetricSpread {
   };
 }
 
-/** "0.38 cores (0.31–0.44, n=3)", "never in 3/3", "≥ 0.40 cores in 1/3" or "not measured". */
-export function describeSpread(m: MetricSpread): string {
-  const n = m.values.length;
-  const parts: string[] = [];
-  if (m.spread) {
-    const s = m.spread;
-    parts.push(s.n === 1 ? fmtNumber(s.median, m.unit) : `${fmtNumber(s.median, m.unit)} (${fmtNumber(s.min, m.unit)}–${fmtNumber(s.max, m.unit)}, n=${s.n})`);
-  }
-  if (m.nulls) parts.push(`${m.nullText ?? 'none'} in ${m.nulls}/${n}`);
+/** "0.051–0.080 cores" rather than "0.051 cores–0.080 cores": a shared unit is written once. */
+function fmtRange(lo: number, hi: number, unit: MetricDef['unit']): string {
+  const a = fmtNumber(lo, unit);
+  const b = fmtNumber(hi, unit);
+  const shared = [' cores', ' %', ' ms', ' s', '/s'].find((u) => a.endsWith(u) && b.endsWith(u));
+  return `${shared ? a.slice(0, -shared.length) : a}–${b}`;
+}
+
+/** A median of counts can fall between two: 9.5 pods, not a rounded 10 that no run had. */
+const fmtMedian = (v: number, unit: MetricDef['unit']) => (unit === 'count' && !Number.isInteger(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : fmtNumber(v, unit));
+
+/** "unknown in 1 of 3 runs (recorder partly blind: at least 8m12s)": unknowns never enter a median. */
+function describeUnknowns(m: MetricSpread): string | null {
+  if (!m.unknowns) return null;
   const bounded = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
   const lower = bounded.filter((u) => u.bound === 'lower' && u.observed !== undefined).map((u) => u.observed!);
   const upper = bounded.filter((u) => u.bound === 'upper' && u.observed !== undefined).map((u) => u.observed!);
-  if (lower.length) parts.push(`≥ ${fmtNumber(Math.min(...lower), m.unit)} in ${lower.length}/${n} (recorder partly blind)`);
-  if (upper.length) parts.push(`≤ ${fmtNumber(Math.max(...upper), m.unit)} in ${upper.length}/${n} (recorder partly blind)`);
-  const blind = bounded.length - lower.length - upper.length;
-  if (blind) parts.push(`unknown in ${blind}/${n}`);
-  return parts.join('; ') || 'not measured';
+  const seen = [
+    ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < m.unknowns ? ` in ${lower.length}` : ''}`] : []),
+    ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < m.unknowns ? ` in ${upper.length}` : ''}`] : []),
+  ];
+  return `unknown in ${m.unknowns} of ${m.values.length} runs${seen.length ? ` (recorder partly blind: ${seen.join(', ')})` : ''}`;
+}
+
+/**
+ * One arm's value of a metric over its repeats. The known numbers give "median X (min–max A–B)" (a single
+ * one is written alone); "never"-like nulls and unknowns are counted apart, never folded into the median.
+ * `ranges: false` leaves out min–max, for sentences that state the ranges themselves.
+ * Examples: "4", "median 0.070 cores (min–max 0.051–0.080 cores)", "not recovered in 1 of 3 runs",
+ * "unknown in 1 of 1 runs (recorder partly blind: at least 8m12s)", "not measured".
+ */
+export function describeSpread(m: MetricSpread, opts: { ranges?: boolean } = {}): string {
+  const n = m.values.length;
+  if (n === 0) return 'not measured';
+  const parts: string[] = [];
+  const s = m.spread;
+  if (s) {
+    const over = s.n < n ? ` over ${s.n} of ${n} runs` : '';
+    if (s.n === 1) parts.push(`${fmtNumber(s.median, m.unit)}${n > 1 ? ` in 1 of ${n} runs` : ''}`);
+    else parts.push(`median ${fmtMedian(s.median, m.unit)}${opts.ranges === false ? '' : ` (min–max ${fmtRange(s.min, s.max, m.unit)})`}${over}`);
+  }
+  const never = m.nullText ?? 'none';
+  if (m.nulls) parts.push(m.nulls === n ? (n === 1 ? never : `${never} in all ${n} runs`) : `${never} in ${m.nulls} of ${n} runs`);
+  const unknowns = describeUnknowns(m);
+  if (unknowns) parts.push(unknowns);
+  return parts.join('; ');
 }
 
 /**
  * Each run's value as an interval: a number is a point, "never"/"not recovered" is +infinity, a bound
- * from a partly blind recorder is half open, an unknown is everything. An arm is the union of its runs.
+ * from a partly blind recorder is half open. A run the recorder did not see at all has no interval: it is
+ * left out and counted (`unknown`), so it cannot make a difference look consistent or not.
+ * An arm is the union of its runs' intervals; `known` is how many runs it is made of.
  */
-function interval(m: MetricSpread): { lo: number; hi: number; unknown: number } {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let unknowns = 0;
+interface Interval {
+  lo: number;
+  hi: number;
+  known: number;
+  unknown: number;
+  nulls: number;
+}
+
+function interval(m: MetricSpread): Interval {
+  const iv: Interval = { lo: Infinity, hi: -Infinity, known: 0, unknown: 0, nulls: 0 };
   for (const { value: v } of m.values) {
     let a: number;
     let b: number;
     if (typeof v === 'number') a = b = v;
-    else if (v === null) a = b = Infinity;
-    else if (v.bound === 'lower' && v.observed !== undefined) [a, b] = [v.observed, Infinity];
+    else if (v === null) {
+      a = b = Infinity;
+      iv.nulls++;
+    } else if (v.bound === 'lower' && v.observed !== undefined) [a, b] = [v.observed, Infinity];
     else if (v.bound === 'upper' && v.observed !== undefined) [a, b] = [-Infinity, v.observed];
     else {
-      [a, b] = [-Infinity, Infinity];
-      unknowns++;
+      iv.unknown++;
+      continue;
     }
-    lo = Math.min(lo, a);
-    hi = Math.max(hi, b);
+    iv.known++;
+    iv.lo = Math.min(iv.lo, a);
+    iv.hi = Math.max(iv.hi, b);
   }
-  return { lo, hi, unknown: unknowns };
+  return iv;
 }
 
-function compareArms(base: ArmResult, other: ArmResult, key: string): Finding | null {
+/** "0–0", "9–12", "5m–not recovered", "≥ 8m12s", "never". */
+function fmtInterval(iv: Interval, m: MetricSpread): string {
+  const never = m.nullText ?? 'none';
+  if (iv.lo === Infinity) return never;
+  if (iv.hi === Infinity && iv.lo !== -Infinity) return iv.nulls ? `${fmtNumber(iv.lo, m.unit)}–${never}` : `≥ ${fmtNumber(iv.lo, m.unit)}`;
+  if (iv.lo === -Infinity) return iv.hi === Infinity ? 'unbounded' : `≤ ${fmtNumber(iv.hi, m.unit)}`;
+  return fmtRange(iv.lo, iv.hi, m.unit);
+}
+
+/** "n = 1 each", "n = 3 vs 1" (the other arm first, as in the sentence). */
+const nPhrase = (other: number, base: number) => (other === base ? `n = ${base} each` : `n = ${other} vs ${base}`);
+
+/**
+ * What a comparison concluded, for the tally: a direction is called only with at least two runs on each
+ * side and min–max ranges that do not overlap.
+ */
+type Verdict = 'better' | 'worse' | 'differs' | 'same' | 'mixed' | 'no-spread' | 'unknown';
+
+interface Comparison {
+  verdict: Verdict;
+  finding: Finding;
+}
+
+function compareArms(base: ArmResult, other: ArmResult, key: string): Comparison | null {
   const a = base.metrics[key];
   const b = other.metrics[key];
   if (!a || !b || a.values.length === 0 || b.values.length === 0) return null;
   const runs = [...base.runs, ...other.runs];
-  const head = `${a.label}: ${other.label} ${describeSpread(b)} vs ${base.label} ${describeSpread(a)}`;
+  const na = a.values.length;
+  const nb = b.values.length;
+  const say = (verdict: Verdict, text: string): Comparison => ({ verdict, finding: { kind: 'comparison', text: `${a.label} (${nPhrase(nb, na)}): ${text}`, runs } });
+  if (na === 1 && nb === 1) return say('no-spread', `in the one run each: ${other.label} ${describeSpread(b)} vs ${base.label} ${describeSpread(a)} (no spread yet)`);
+  if (na === 1 || nb === 1) {
+    const single = na === 1 ? base.label : other.label;
+    return say('no-spread', `${other.label} ${describeSpread(b)} vs ${base.label} ${describeSpread(a)}: not called, ${single} has only one run (no spread yet)`);
+  }
+  const head = `${other.label} ${describeSpread(b, { ranges: false })} vs ${base.label} ${describeSpread(a, { ranges: false })}`;
   const ia = interval(a);
   const ib = interval(b);
-  if (ia.unknown || ib.unknown) return { kind: 'comparison', text: `${head}: cannot compare (unknown in ${ia.unknown + ib.unknown} run(s))`, runs };
-  let verdict: string;
-  if (ia.lo === ia.hi && ib.lo === ib.hi && ia.lo === ib.lo) verdict = 'the same';
-  else if (ib.hi < ia.lo || ib.lo > ia.hi) {
+  if (ia.known < 2 || ib.known < 2) {
+    const short = [ib.known < 2 ? other.label : null, ia.known < 2 ? base.label : null].filter(Boolean).join(' and ');
+    return say('unknown', `${head}: not called, fewer than 2 runs with a known value for ${short}`);
+  }
+  // "in all 3 runs" when every run on both sides counts; otherwise the counts that do.
+  const all = ia.unknown || ib.unknown ? `all known runs (${ib.known} vs ${ia.known})` : ia.known === ib.known ? `all ${ia.known} runs` : `all runs (${ib.known} vs ${ia.known})`;
+  const ranges = `ranges ${fmtInterval(ib, b)} vs ${fmtInterval(ia, a)}`;
+  if (ia.lo === ia.hi && ib.lo === ib.hi && ia.lo === ib.lo) return say('same', `${head}: the same in ${all} (${Number.isFinite(ia.lo) ? fmtNumber(ia.lo, a.unit) : (a.nullText ?? 'none')})`);
+  if (ib.hi < ia.lo || ib.lo > ia.hi) {
     const lower = ib.hi < ia.lo;
-    const good = a.better === null ? '' : (a.better === 'lower') === lower ? ' (better)' : ' (worse)';
-    verdict = `${lower ? 'lower' : 'higher'} in every run${good}`;
-  } else verdict = 'ranges overlap: no clear difference';
-  return { kind: 'comparison', text: `${head}: ${verdict}`, runs };
+    const verdict: Verdict = a.better === null ? 'differs' : (a.better === 'lower') === lower ? 'better' : 'worse';
+    return say(verdict, `${head}: ${lower ? 'lower' : 'higher'} in ${all}, ${ranges}${verdict === 'differs' ? '' : ` (${verdict})`}`);
+  }
+  return say('mixed', `${head}: mixed: ranges overlap (${fmtInterval(ib, b)} vs ${fmtInterval(ia, a)})`);
+}
+
+/** The `lab matrix` arm (src/controller/matrix-plan.ts) that measures each answer arm. */
+export const MATRIX_LABEL_OF_ARM: Record<string, string> = {
+  naive: 'sidecar',
+  baseline: 'sidecar',
+  sidecar: 'sidecar',
+  one: 'sidecar',
+  backoff: 'backoff',
+  ratelimited: 'ratelimited',
+  'drop-oldest': 'drop-oldest',
+  'kubelet-api': 'kubelet-api',
+  'gossip-encryption': 'gossip-encryption',
+  'leave-on-terminate': 'leave-on-terminate',
+  'short-reconnect': 'short-reconnect',
+  daemonset: 'daemonset',
+  two: 'split-clusters',
+};
+
+/** The command that would measure an arm, for "not measured" lines: the reader should not have to guess it. */
+export function measureCommand(arm: string): string {
+  if (arm === 'all') return '`npx lab matrix`';
+  // A control only, not one of the matrix's arms.
+  if (arm === 'encrypted-from-start') return '`npx lab replay target-2019 --variant encrypted-from-start` (not a matrix arm)';
+  const label = MATRIX_LABEL_OF_ARM[arm] ?? arm;
+  // The matrix skips this arm (see matrix-plan.ts); test/unit/answers.test.ts fails when that changes.
+  const skipped = arm === 'two' ? ' (the matrix skips it until split clusters are implemented)' : '';
+  return `\`npx lab matrix --only ${label}\`${skipped}`;
 }
 
 const cite = (runs: readonly string[]) => (runs.length ? ` [runs: ${runs.join(', ')}]` : '');
@@ -230,7 +338,7 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
     };
   });
   const measuredArms = arms.filter((a) => a.runs.length > 0);
-  const notMeasured = arms.filter((a) => a.runs.length === 0).map((a) => `${a.label}: not measured (no runs)`);
+  const notMeasured = arms.filter((a) => a.runs.length === 0).map((a) => `${a.label}: not measured (no completed runs); to measure it: ${measureCommand(a.arm)}`);
   const base = arms.find((a) => a.arm === q.baseArm)!;
   const findings: Finding[] = [];
   const refs = (arm: string) => ((groups[id] as Record<string, RunRef[] | undefined> | undefined)?.[arm] ?? []) as RunRef[];
@@ -238,9 +346,9 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
   if (measuredArms.length === 0) {
     return { id, number, ...q, measured: false, arms, findings: [{ kind: 'verdict', text: 'Not measured: no runs for this question.', runs: [] }], notMeasured };
   }
-  if (id === 'q5') findings.push(...runtimeFindings(refs('all')), ...pressureFindings(refs('all'), 'runs'));
+  if (id === 'q5') findings.push(...pooledNote(refs('all')), ...runtimeFindings(refs('all')), ...pressureFindings(refs('all'), 'runs'));
   else if (base.runs.length === 0) {
-    findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it.`, runs: [] });
+    findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it; to measure it: ${measureCommand(base.arm)}.`, runs: [] });
   } else {
     if (id === 'q1') {
       const naive = refs('naive').concat(refs('kubelet-api'));
@@ -250,26 +358,65 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
     const others = measuredArms.filter((a) => a !== base);
     if (others.length === 0) findings.push({ kind: 'note', text: `Only ${base.label} was measured; the other arms are not measured.`, runs: base.runs });
     for (const o of others) {
-      const cmp = q.metrics.map((k) => compareArms(base, o, k)).filter((f): f is Finding => f !== null);
+      const cmp = q.metrics.map((k) => compareArms(base, o, k)).filter((c): c is Comparison => c !== null);
       if (id === 'q3' || id === 'q4') findings.push(tally(base, o, cmp));
-      findings.push(...cmp);
+      findings.push(...cmp.map((c) => c.finding));
     }
     if (id === 'q3') findings.push(...preventionFindings(arms, refs).map((f): Finding => ({ ...f, kind: 'note' })));
   }
   return { id, number, ...q, measured: true, arms, findings, notMeasured };
 }
 
-/** "DaemonSets vs sidecars: better on 4, worse on 1, no clear difference on 3 of 8 metrics." */
-function tally(base: ArmResult, other: ArmResult, cmp: Finding[]): Finding {
-  const count = (re: RegExp) => cmp.filter((f) => re.test(f.text)).length;
-  const better = count(/\(better\)$/);
-  const worse = count(/\(worse\)$/);
-  const unclear = cmp.length - better - worse;
+/**
+ * One line per pair of arms: how many metrics differ, and which way. With one run on either side nothing
+ * is called better or worse (one run has no spread to tell a difference from noise), and the line says
+ * how to get the repeats.
+ */
+function tally(base: ArmResult, other: ArmResult, cmp: Comparison[]): Finding {
+  const runs = [...base.runs, ...other.runs];
+  const n = nPhrase(other.runs.length, base.runs.length);
+  if (base.runs.length < 2 || other.runs.length < 2) {
+    const single = [other, base].filter((x) => x.runs.length < 2).map((x) => x.label).join(' and ');
+    const cmd = `npx lab matrix --only ${[...new Set([base.arm, other.arm].map((x) => MATRIX_LABEL_OF_ARM[x] ?? x))].join(',')}`;
+    return {
+      kind: 'verdict',
+      text: `${other.label} compared with ${base.label} (${n}): not called better or worse on any of ${cmp.length} metrics, since ${single} ${single.includes(' and ') ? 'have' : 'has'} only one run (no spread yet); the one-run numbers are below. For repeats: \`${cmd}\` (3 runs an arm by default).${cite(runs)}`,
+      runs,
+    };
+  }
+  const count = (v: Verdict) => cmp.filter((c) => c.verdict === v).length;
+  const rest = (
+    [
+      ['differs', 'different (no better direction)'],
+      ['same', 'the same in every run'],
+      ['mixed', 'mixed (ranges overlap)'],
+      ['unknown', 'not comparable (unknown)'],
+    ] as const
+  )
+    .filter(([v]) => count(v) > 0)
+    .map(([v, what]) => `${what} on ${count(v)}`);
   return {
     kind: 'verdict',
-    text: `${other.label} compared with ${base.label}: better on ${better}, worse on ${worse}, no clear difference or not comparable on ${unclear} of ${cmp.length} metrics (a difference counts only when the min–max ranges over repeats do not overlap).${cite([...base.runs, ...other.runs])}`,
-    runs: [...base.runs, ...other.runs],
+    text: `${other.label} compared with ${base.label} (${n}): better on ${count('better')}, worse on ${count('worse')}${rest.length ? `, ${rest.join(', ')}` : ''} of ${cmp.length} metrics (a difference counts only when the min–max ranges over the repeats do not overlap).${cite(runs)}`,
+    runs,
   };
+}
+
+/**
+ * q5 pools runs of every arm: its min–max then spans different set-ups, which is not a spread over repeats,
+ * and the reader must not take it for one.
+ */
+function pooledNote(runs: readonly RunRef[]): Finding[] {
+  const setups = new Map<string, number>();
+  for (const r of runs) {
+    const k = r.summary.scenario;
+    const name = k ? (k.variants.filter((v) => v !== k.variant).join('+') || k.variant) : 'unknown set-up';
+    setups.set(name, (setups.get(name) ?? 0) + 1);
+  }
+  if (setups.size < 2) return [];
+  const ids = runs.map((r) => r.id);
+  const list = [...setups].map(([name, n]) => `${name} ${n}`).join(', ');
+  return [{ kind: 'note', text: `These ${runs.length} runs pool ${setups.size} set-ups (${list}): the min–max below spans set-ups, not repeats of one.${cite(ids)}`, runs: ids }];
 }
 
 /** What a run says about its nodes' health: NotReady (null: unknown) and which pressures were seen. */
@@ -353,7 +500,7 @@ function pressureFindings(runs: readonly RunRef[], what: string): Finding[] {
   const beforeCut = early.filter((r) => r.summary.cutAt !== null && started(r)! < r.summary.cutAt).length;
   const most = describeSpread(metricSpread(metricByKey('maxPressure'), hit));
   const text =
-    `Nodes came under pressure in ${hit.length} of ${runs.length} ${what}: ${pressureCounts(runs)}; at most ${most} node(s) at once` +
+    `Nodes came under pressure in ${hit.length} of ${runs.length} ${what}: ${pressureCounts(runs)}; most nodes under pressure at once: ${most}` +
     (ready ? `; in ${ready} of them no node went NotReady (the kubelets kept posting status and evicted pods)` : '') +
     (early.length ? `; in ${early.length} the pressure was already there when the flood started${beforeCut ? ` (in ${beforeCut} since before the cut)` : ''}, so the flood did not start it` : '') +
     `.${cite(hitIds)}`;
@@ -370,7 +517,7 @@ function saturationFindings(runs: RunRef[]): Finding[] {
   const sc = runs[0]!.summary.scenario;
   out.push({
     kind: 'note',
-    text: `Flood size in the naive runs: shippers held ${describeSpread(buffered)} lines at the peak and Kafka received up to ${describeSpread(rate)}${sc ? ` (${sc.replicas} app pods, scenario ${sc.name})` : ''}.${cite(ids)}`,
+    text: `Flood size in the naive runs (n = ${runs.length}${sc ? `, ${sc.replicas} app pods, scenario ${sc.name}` : ''}): lines held by the shippers at the peak ${describeSpread(buffered)}; peak delivery rate into Kafka ${describeSpread(rate)}.${cite(ids)}`,
     runs: ids,
   });
   if (onsets.length === 0) {
@@ -409,7 +556,7 @@ function lingerFindings(arms: ArmResult[]): Finding[] {
     const settle = a.metrics.failedSettleMs!;
     out.push({
       kind: 'verdict',
-      text: `${a.label}: failed members peaked at ${describeSpread(a.metrics.poolPeakFailed!)}, ${describeSpread(end)} still failed at the end; failed count back to baseline after ${describeSpread(settle)}.${cite(a.runs)}`,
+      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline after: ${describeSpread(settle)}.${cite(a.runs)}`,
       runs: a.runs,
     });
   }
@@ -434,7 +581,7 @@ function runtimeFindings(runs: RunRef[]): Finding[] {
   const out: Finding[] = [];
   const down = peaks(true);
   const up = peaks(false);
-  const fmt = (xs: number[]) => (xs.length ? `${fmtNumber(median(xs), 'cores')} (${fmtNumber(Math.min(...xs), 'cores')}–${fmtNumber(Math.max(...xs), 'cores')}, ${xs.length} nodes)` : 'no nodes');
+  const fmt = (xs: number[]) => (xs.length ? `median ${fmtNumber(median(xs), 'cores')} (min–max ${fmtRange(Math.min(...xs), Math.max(...xs), 'cores')}, ${xs.length} nodes)` : 'no nodes');
   const pressured = peaks(false, true);
   out.push({
     kind: 'comparison',
@@ -549,7 +696,7 @@ export function answersMarkdown(a: Answers): string {
     lines.push('');
     const measured = q.arms.filter((x) => x.runs.length);
     if (measured.length) {
-      lines.push(`| metric | ${measured.map((x) => x.label).join(' | ')} |`, `|---|${measured.map(() => '---').join('|')}|`);
+      lines.push(`| metric | ${measured.map((x) => `${x.label} (n = ${x.runs.length})`).join(' | ')} |`, `|---|${measured.map(() => '---').join('|')}|`);
       for (const k of q.metrics) lines.push(`| ${metricByKey(k).label} | ${measured.map((x) => describeSpread(x.metrics[k]!)).join(' | ')} |`);
       lines.push('');
     }

@@ -21,7 +21,8 @@ export const MATRIX: MatrixArm[] = [
   { question: 'q2', label: 'gossip-encryption', variants: ['gossip-encryption'] },
   { question: 'q2', label: 'leave-on-terminate', variants: ['leave-on-terminate'] },
   { question: 'q2', label: 'short-reconnect', variants: ['short-reconnect'] },
-  { question: 'q4', label: 'two clusters', variants: ['split-clusters'] },
+  // Labelled like its variant so `--only split-clusters` works unquoted (the answers page prints that command).
+  { question: 'q4', label: 'split-clusters', variants: ['split-clusters'] },
 ];
 
 export interface PlannedArm extends MatrixArm {
@@ -64,4 +65,23 @@ export function planMatrix(scenarioFile: string, only?: string[]): PlannedArm[] 
       ...(s.clusters !== 1 ? { unsupported: 'split clusters (clusters: 2) are not implemented yet' } : {}),
     };
   });
+}
+
+/** What `lab matrix` does with a plan: the completed runs it reuses, and the runs it still has to make. */
+export interface MatrixWork {
+  /** Run folders that go into the answers page, at most `repeat` an arm. */
+  reuse: string[];
+  /** Replays to start, in order: the arm and which repeat (1-based) it is. */
+  toRun: { arm: PlannedArm; repeat: number }[];
+}
+
+/**
+ * `reportOnly` (--report-only) rebuilds the answers from what is on disk and starts no replay at all, so
+ * the page can be regenerated while the machine measures something else.
+ */
+export function matrixWork(plan: readonly PlannedArm[], repeat: number, reportOnly: boolean): MatrixWork {
+  const reuse = plan.flatMap((a) => a.done.slice(0, repeat));
+  if (reportOnly) return { reuse, toRun: [] };
+  const toRun = plan.flatMap((arm) => (arm.unsupported ? [] : Array.from({ length: Math.max(0, repeat - arm.done.length) }, (_, i) => ({ arm, repeat: arm.done.length + i + 1 }))));
+  return { reuse, toRun };
 }
