@@ -122,9 +122,10 @@ export function recoveryAnalysis(
       ...(typeof poolAlive === 'number' ? {} : { note: poolAlive.reason }),
     },
     // Failed members that linger keep the pool large long after every alive member is back: reported
-    // on its own because it is question 2's subject, not part of "the platform works again".
+    // on its own because it is question 2's subject, not part of "the platform works again". No
+    // tolerance: it is a count, and 6 phantoms in a pool of 34 are within 20 % yet are the whole story.
     poolSize: {
-      check: typeof poolTotal === 'number' ? poolCheck((r) => r.total <= poolTotal * (1 + tol)) : null,
+      check: typeof poolTotal === 'number' ? poolCheck((r) => r.total <= poolTotal) : null,
       required: false,
       ...(typeof poolTotal === 'number' ? {} : { note: poolTotal.reason }),
     },

@@ -268,3 +268,11 @@ test('recovery: a node under memory pressure has not recovered, even while it re
   assert.equal(r.criteria.nodes.recoveredAfterMs, 140_000, 'nodes count from the end of the pressure at 260 s');
   assert.equal(r.timeToRecoverMs, 140_000);
 });
+
+test('recovery: one phantom member in a pool of ten is a pool that has not shrunk back (no 20 % tolerance on a count)', () => {
+  const recs = [...phases(600), node(1, W1, true), node(600, W1, true)];
+  for (let t = 5; t <= 600; t += 5) recs.push(members(t, { alive: 10, failed: t > 130 ? 1 : 0 }));
+  const r = analyzeRun({ records: history(...recs), recovery: { timeoutMs: 120_000 } }).summary.recovery;
+  assert.equal(r.criteria.poolSize.recoveredAfterMs, null, 'the phantom lingers to the end: never back to baseline');
+  assert.equal(r.criteria.poolAlive.recoveredAfterMs, 0, 'every alive member stayed: alive count never disrupted');
+});
