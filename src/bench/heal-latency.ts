@@ -7,6 +7,7 @@ import { clients } from '../cluster/kube.ts';
 import { readState } from '../cluster/state.ts';
 import { FaultJournal } from '../faults/journal.ts';
 import { CUT_COMMENT } from '../faults/kafka-network.ts';
+import { kafkaCutTarget } from '../controller/kafka-target.ts';
 import { applyFault, healEntry } from '../faults/runner.ts';
 import { capture } from '../util/exec.ts';
 import { stateDir } from '../util/paths.ts';
@@ -37,7 +38,7 @@ function probeUntilOpen(): Promise<number> {
 
 const samples: { latencyMs: number; healCallMs: number }[] = [];
 for (let i = 0; i < 5; i++) {
-  const id = await applyFault(journal, 'kafka-cut', { nodes, kafkaIp: host, comment: CUT_COMMENT });
+  const id = await applyFault(journal, 'kafka-cut', { ...(await kafkaCutTarget(state, nodes, c.core)), comment: CUT_COMMENT });
   const opened = probeUntilOpen();
   await new Promise((r) => setTimeout(r, 1500));
   const t0 = Date.now();

@@ -124,11 +124,30 @@ export function kindConfig(s: ClusterSettings, image: string, localImage: boolea
         extraPortMappings: [
           { containerPort: NODE_PORTS.consul, hostPort: s.consulHostPort, listenAddress: '127.0.0.1' },
           { containerPort: NODE_PORTS.vault, hostPort: s.vaultHostPort, listenAddress: '127.0.0.1' },
+          // Mapped whichever Kafka runs now: an in-cluster broker can then replace the external one without a new cluster.
+          { containerPort: NODE_PORTS.kafka, hostPort: s.kafkaInClusterHostPort, listenAddress: '127.0.0.1' },
         ],
       },
       ...Array.from({ length: s.workers }, () => worker),
     ],
   };
+}
+
+/** True when `docker inspect`'s HostConfig.PortBindings (as JSON) forward 127.0.0.1:hostPort to containerPort. */
+export function bindsPort(portBindingsJson: string, containerPort: number, hostPort: number): boolean {
+  let bindings: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+  try {
+    bindings = JSON.parse(portBindingsJson) as typeof bindings;
+  } catch {
+    return false;
+  }
+  return (bindings?.[`${containerPort}/tcp`] ?? []).some((b) => b.HostPort === String(hostPort) && (b.HostIp ?? '') === '127.0.0.1');
+}
+
+/** Whether a cluster's control plane forwards the host port an in-cluster broker needs (clusters made before that option do not). */
+export async function controlPlaneForwards(name: string, containerPort: number, hostPort: number): Promise<boolean> {
+  const json = await capture('docker', ['inspect', '--format', '{{json .HostConfig.PortBindings}}', `${name}-control-plane`]).catch(() => '');
+  return bindsPort(json, containerPort, hostPort);
 }
 
 export function renderKindConfig(config: Record<string, unknown>): string {

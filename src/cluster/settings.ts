@@ -25,7 +25,13 @@ export interface ClusterSettings {
   /** Host ports (127.0.0.1 only) for the Consul HTTP API and Vault, forwarded to NodePorts. */
   consulHostPort: number;
   vaultHostPort: number;
+  /** The external broker's published port. */
   kafkaHostPort: number;
+  /**
+   * The in-cluster broker's host listener, forwarded by kind to a NodePort. A port of its own: the mapping
+   * is made when the cluster is created, whichever Kafka runs, so that switching placement needs no new cluster.
+   */
+  kafkaInClusterHostPort: number;
 }
 
 export const DEFAULT_CLUSTER: ClusterSettings = {
@@ -43,16 +49,26 @@ export const DEFAULT_CLUSTER: ClusterSettings = {
   consulHostPort: 18500,
   vaultHostPort: 18200,
   kafkaHostPort: 19092,
+  kafkaInClusterHostPort: 19094,
 };
 
-export const NODE_PORTS = { consul: 30850, vault: 30820 } as const;
+export const NODE_PORTS = { consul: 30850, vault: 30820, kafka: 30992 } as const;
+
+/** Where the broker runs: a container beside the cluster (2019), or a StatefulSet inside it. */
+export const KAFKA_PLACEMENTS = ['external', 'in-cluster'] as const;
+export type KafkaPlacement = (typeof KAFKA_PLACEMENTS)[number];
 
 export function kubeContextName(clusterName: string): string {
   return `kind-${clusterName}`;
 }
 
 /** Loopback ports can collide with whatever else a laptop runs; these variables move them. */
-export const PORT_ENV = { consulHostPort: 'LAB_CONSUL_PORT', vaultHostPort: 'LAB_VAULT_PORT', kafkaHostPort: 'LAB_KAFKA_PORT' } as const;
+export const PORT_ENV = {
+  consulHostPort: 'LAB_CONSUL_PORT',
+  vaultHostPort: 'LAB_VAULT_PORT',
+  kafkaHostPort: 'LAB_KAFKA_PORT',
+  kafkaInClusterHostPort: 'LAB_KAFKA_IN_CLUSTER_PORT',
+} as const;
 
 export function withEnvPorts(s: ClusterSettings): ClusterSettings {
   const out = { ...s };

@@ -1,22 +1,33 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, stateDir } from '../util/paths.ts';
-import { DEFAULT_CLUSTER, type ClusterSettings } from './settings.ts';
+import { DEFAULT_CLUSTER, type ClusterSettings, type KafkaPlacement } from './settings.ts';
 
 /** What `lab up` made, so that `status`, `down` and the controller act on the same cluster. */
 export interface LabState {
   settings: ClusterSettings;
   images: Record<string, string>;
+  /** Which Kafka runs: `status` probes it, the replay cuts it, the next `up` knows what to replace. */
+  kafkaPlacement: KafkaPlacement;
   kafka: { internal: string; external: string };
-  dcSubnet: string;
+  /** The dc network's subnet; only an external broker has one. */
+  dcSubnet?: string;
   upAt: string;
 }
 
 const file = () => join(ensureDir(stateDir), 'cluster.json');
 
+/**
+ * A state file written by an older lab lacks the newer fields: settings take the defaults for what is
+ * missing, and a lab without a placement ran the only Kafka there was then, the external one.
+ */
+export function normaliseState(raw: Partial<LabState> & Pick<LabState, 'settings' | 'images' | 'kafka' | 'upAt'>): LabState {
+  return { ...raw, settings: { ...DEFAULT_CLUSTER, ...raw.settings }, kafkaPlacement: raw.kafkaPlacement ?? 'external' };
+}
+
 export function readState(): LabState | undefined {
   if (!existsSync(file())) return undefined;
-  return JSON.parse(readFileSync(file(), 'utf8')) as LabState;
+  return normaliseState(JSON.parse(readFileSync(file(), 'utf8')) as LabState);
 }
 
 export function writeState(s: LabState): void {

@@ -47,7 +47,7 @@ export async function componentRows(state: LabState): Promise<StatusRow[]> {
   const consul = consulClient(s.consulHostPort);
   const rows: StatusRow[] = [];
   const k = await timed(() => kafkaRoundTrip(state.kafka));
-  rows.push({ component: 'kafka', health: k.ok ? 'ok' : `DOWN: ${k.error}`, version: state.images.kafka?.split(':')[1] ?? '?', probe: `${k.ms.toFixed(0)} ms round trip` });
+  rows.push({ component: 'kafka', health: k.ok ? `ok, ${state.kafkaPlacement}` : `DOWN (${state.kafkaPlacement}): ${k.error}`, version: state.images.kafka?.split(':')[1] ?? '?', probe: `${k.ms.toFixed(0)} ms round trip` });
   const cv = await timed(async () => ({ v: await consulVersion(consul), m: await memberCounts(consul), kv: await consulKvRoundTrip(consul) }));
   rows.push({
     component: 'consul',

@@ -5,27 +5,30 @@ import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
 import { requireMemory } from '../host/resources.ts';
 import { requirePortsFree } from '../host/ports.ts';
 import { ensureImages, type ImageSource } from '../images/build.ts';
-import { task } from '../ui/progress.ts';
+import { info, task } from '../ui/progress.ts';
 import { run } from '../util/exec.ts';
 import { ensureDir, logsDir, stateDir } from '../util/paths.ts';
 import { waitFor } from '../util/wait.ts';
-import { connectNode, ensureDcNetwork } from '../components/dc-network.ts';
-import { ensureKafkaContainer, kafkaRoundTrip, removeKafkaContainer, waitForKafka } from '../components/kafka.ts';
+import { connectNode, detachDcNetwork, ensureDcNetwork } from '../components/dc-network.ts';
+import { ensureKafkaContainer, kafkaRoundTrip, removeKafkaContainer, waitForKafka, type KafkaEndpoint } from '../components/kafka.ts';
+import { inClusterDiagnosis, kafkaInClusterEndpoint, removeKafkaInCluster, renderKafkaInCluster, waitForKafkaRollout } from '../components/kafka-in-cluster.ts';
 import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../components/consul.ts';
 import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/consul-config.ts';
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
-import { clusterExists, deleteCluster, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
+import { clusterExists, controlPlaneForwards, deleteCluster, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
 import { clients } from './kube.ts';
 import { loadImagesEarly, type EarlyImage } from './early-load.ts';
 import { applyAll, loadManifest, resolveImages } from './manifests.ts';
 import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
-import { PORT_ENV, withEnvPorts, type ClusterSettings } from './settings.ts';
+import { NODE_PORTS, PORT_ENV, withEnvPorts, type ClusterSettings, type KafkaPlacement } from './settings.ts';
 import { readState, writeState, type LabState } from './state.ts';
 
 export interface UpOptions {
   settings: ClusterSettings;
   source?: ImageSource;
   consul?: ConsulTunings;
+  /** Where Kafka runs; unset keeps the running lab's choice (external for a new lab). */
+  kafka?: KafkaPlacement;
 }
 
 const MEM_GIB = (m: string) => (dockerMemoryBytes(m) ?? 0) / 1024 ** 3;
@@ -35,20 +38,25 @@ export function expectedNodeNames(cluster: string, workers: number): string[] {
   return [`${cluster}-control-plane`, ...Array.from({ length: workers }, (_, i) => `${cluster}-worker${i === 0 ? '' : i + 1}`)];
 }
 
-/** Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere. */
-export function imagePlacement(nodes: string[], images: Record<string, string>): EarlyImage[] {
+/**
+ * Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere, and
+ * Kafka on the control plane when it runs in the cluster (an external broker runs from the host's image).
+ */
+export function imagePlacement(nodes: string[], images: Record<string, string>, kafka: KafkaPlacement = 'external'): EarlyImage[] {
   const cp = nodes.filter((n) => n.endsWith('-control-plane'));
   const workers = nodes.filter((n) => !n.endsWith('-control-plane'));
   return [
     { ref: images.consul!, nodes },
     { ref: images.vault!, nodes: cp },
     { ref: images.apps!, nodes: workers },
+    ...(kafka === 'in-cluster' ? [{ ref: images.kafka!, nodes: cp }] : []),
   ];
 }
 
 /** From nothing (or from a half-broken lab) to a cluster with healthy Kafka, Consul and Vault, proven by their clients. */
 export async function up(opts: UpOptions): Promise<LabState> {
   const s = withEnvPorts(opts.settings);
+  const placement: KafkaPlacement = opts.kafka ?? readState()?.kafkaPlacement ?? 'external';
   const log = join(logsDir(), 'up.log');
 
   await task('Docker engine', async (t) => {
@@ -76,6 +84,12 @@ export async function up(opts: UpOptions): Promise<LabState> {
       exists = false;
     }
   }
+  // kind maps host ports only at creation: a cluster made before the in-cluster option (or with another
+  // LAB_KAFKA_IN_CLUSTER_PORT) cannot give the host a path to an in-cluster broker.
+  if (exists && placement === 'in-cluster' && !(await controlPlaneForwards(s.name, NODE_PORTS.kafka, s.kafkaInClusterHostPort))) {
+    await task(`Cluster ${s.name} does not forward 127.0.0.1:${s.kafkaInClusterHostPort} to an in-cluster Kafka: recreating`, () => deleteCluster(kind, s.name, { logFile: log }));
+    exists = false;
+  }
   await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
     if (exists) {
       const started = await startStoppedNodes(await nodeContainers(kind, s.name));
@@ -84,14 +98,19 @@ export async function up(opts: UpOptions): Promise<LabState> {
     }
     // A broker left from an earlier cluster is the lab's own: it is recreated with the new one, and its port freed.
     await removeKafkaContainer();
-    await requirePortsFree({ [PORT_ENV.consulHostPort]: s.consulHostPort, [PORT_ENV.vaultHostPort]: s.vaultHostPort, [PORT_ENV.kafkaHostPort]: s.kafkaHostPort });
+    await requirePortsFree({
+      [PORT_ENV.consulHostPort]: s.consulHostPort,
+      [PORT_ENV.vaultHostPort]: s.vaultHostPort,
+      [PORT_ENV.kafkaHostPort]: s.kafkaHostPort,
+      [PORT_ENV.kafkaInClusterHostPort]: s.kafkaInClusterHostPort,
+    });
     requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
     const local = !(await nodeImageIsUpstream(images.node!));
     const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
     writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
     t.step('kind create cluster');
     let creating = true;
-    const early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images), {
+    const early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
       deadline: Date.now() + 5 * 60_000,
       stopped: () => !creating,
     });
@@ -112,16 +131,20 @@ export async function up(opts: UpOptions): Promise<LabState> {
   });
 
   // Kafka boots on its JVM while the images are side-loaded: the two do not depend on each other.
-  const kafkaStarting = task('Kafka outside the cluster (the data centre network)', async (t) => {
-    const subnet = await ensureDcNetwork();
-    for (const n of nodes) await connectNode(n);
-    t.step('starting broker');
-    const ep = await ensureKafkaContainer(images.kafka!, subnet, s.kafkaHostPort);
-    t.step('waiting for the broker');
-    await waitForKafka(ep, 3);
-    t.detail(`pods: ${ep.internal}, host: ${ep.external}`);
-    return { ep, subnet };
-  });
+  // An in-cluster broker is deployed with Consul and Vault below; here only the external one goes.
+  const kafkaStarting: Promise<{ ep: KafkaEndpoint; subnet?: string }> =
+    placement === 'external'
+      ? task('Kafka outside the cluster (the data centre network)', async (t) => {
+          const subnet = await ensureDcNetwork();
+          for (const n of nodes) await connectNode(n);
+          t.step('starting broker');
+          const ep = await ensureKafkaContainer(images.kafka!, subnet, s.kafkaHostPort);
+          t.step('waiting for the broker');
+          await waitForKafka(ep, 3);
+          t.detail(`pods: ${ep.internal}, host: ${ep.external}`);
+          return { ep, subnet };
+        })
+      : removeExternalKafka(nodes).then(() => ({ ep: kafkaInClusterEndpoint(s.kafkaInClusterHostPort) }));
   // Awaited below; this only keeps a failure from surfacing as unhandled while the images load.
   kafkaStarting.catch(() => undefined);
 
@@ -129,7 +152,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
   await task('Images loaded into the nodes', async (t) => {
     // Normally a check only: the early import did the work, and `kind load` skips images a node has.
     await Promise.all(
-      imagePlacement(nodes, images).map(async ({ ref, nodes: targets }) => {
+      imagePlacement(nodes, images, placement).map(async ({ ref, nodes: targets }) => {
         t.step(ref.split('/').pop()!);
         await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', targets.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
       }),
@@ -149,14 +172,17 @@ export async function up(opts: UpOptions): Promise<LabState> {
     );
   });
 
-  await task('Consul (3 servers) and Vault deployed', async () => {
+  await task(placement === 'in-cluster' ? 'Consul (3 servers), Vault and Kafka (StatefulSet) deployed' : 'Consul (3 servers) and Vault deployed', async (t) => {
     const objs = [
       ...loadManifest('base/namespace.yaml'),
       consulConfigMap(opts.consul ?? CONSUL_2019),
       ...loadManifest('consul/servers.yaml'),
       ...loadManifest('vault/vault.yaml'),
+      ...(placement === 'in-cluster' ? renderKafkaInCluster(s.kafkaInClusterHostPort) : []),
     ];
     await applyAll(c.objects, resolveImages(objs, images));
+    // Switching back to the external broker: the in-cluster one goes, so only one Kafka ever runs.
+    if (placement === 'external' && (await removeKafkaInCluster(c.objects, c.core))) t.detail('in-cluster Kafka removed');
   });
 
   const probes = await task('Kafka, Consul, Vault: round trips through their clients', async (t) => {
@@ -176,6 +202,11 @@ export async function up(opts: UpOptions): Promise<LabState> {
       hint: 'kubectl -n lab logs deploy/vault -c vault',
     });
     const vaultMs = await waitFor(() => vaultKvRoundTrip(s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
+    if (placement === 'in-cluster') {
+      await waitForKafkaRollout(c.apps, (x) => t.step(`Kafka: ${x}`));
+      t.step('Kafka: topics');
+      await waitForKafka(kafka.ep, 3, 120_000, inClusterDiagnosis(c.core, s.name));
+    }
     t.step('Kafka');
     const kafkaMs = await kafkaRoundTrip(kafka.ep);
     t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
@@ -186,10 +217,18 @@ export async function up(opts: UpOptions): Promise<LabState> {
   const state: LabState = {
     settings: s,
     images,
+    kafkaPlacement: placement,
     kafka: kafka.ep,
-    dcSubnet: kafka.subnet,
+    ...(kafka.subnet ? { dcSubnet: kafka.subnet } : {}),
     upAt: readState()?.upAt && exists ? readState()!.upAt : new Date().toISOString(),
   };
   writeState(state);
   return state;
+}
+
+/** Switching to the in-cluster broker: the external one and its network go, so only one Kafka ever runs. */
+async function removeExternalKafka(nodes: string[]): Promise<void> {
+  const container = await removeKafkaContainer();
+  const network = await detachDcNetwork(nodes);
+  if (container || network) info('✔ External Kafka removed (in-cluster Kafka chosen)');
 }

@@ -1,5 +1,5 @@
 import { down } from '../cluster/down.ts';
-import { DEFAULT_CLUSTER } from '../cluster/settings.ts';
+import { DEFAULT_CLUSTER, KAFKA_PLACEMENTS, type KafkaPlacement } from '../cluster/settings.ts';
 import { readState, currentSettings } from '../cluster/state.ts';
 import { componentRows, faultRows, nodeRows, table } from '../cluster/status.ts';
 import { up } from '../cluster/up.ts';
@@ -10,16 +10,21 @@ import type { Command } from './types.ts';
 import { healOrphans } from './heal.ts';
 
 export const upCommand: Command = {
-  summary: 'bring up the lab: kind cluster, Kafka outside it, Consul servers, Vault (idempotent)',
-  usage: `lab up [--workers N] [--source auto|pull|build]
+  summary: 'bring up the lab: kind cluster, Kafka (outside it or in it), Consul servers, Vault (idempotent)',
+  usage: `lab up [--workers N] [--kafka external|in-cluster] [--source auto|pull|build]
 
   --workers  worker nodes (default ${DEFAULT_CLUSTER.workers})
+  --kafka    where the broker runs: external (a container beside the cluster, default for a new lab) or
+             in-cluster (a StatefulSet on the control plane); unset keeps the running lab's choice
   --source   where images come from (see lab images)
-Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT.`,
-  options: { workers: { type: 'string' }, source: { type: 'string', default: 'auto' } },
+Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT (external Kafka),
+LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka).`,
+  options: { workers: { type: 'string' }, kafka: { type: 'string' }, source: { type: 'string', default: 'auto' } },
   async run(v) {
     const source = v.source as ImageSource;
     if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
+    const kafka = v.kafka as KafkaPlacement | undefined;
+    if (kafka !== undefined && !KAFKA_PLACEMENTS.includes(kafka)) throw new LabError(`--kafka must be one of ${KAFKA_PLACEMENTS.join(', ')}, got "${kafka}"`);
     const settings = { ...currentSettings() };
     if (v.workers !== undefined) {
       const n = Number(v.workers);
@@ -27,8 +32,10 @@ Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_POR
       settings.workers = n;
     }
     await healOrphans();
-    const state = await up({ settings, source });
-    info(`\n✔ Lab ${state.settings.name} is up. Consul http://127.0.0.1:${state.settings.consulHostPort}/ui, Vault http://127.0.0.1:${state.settings.vaultHostPort}, Kafka ${state.kafka.external}`);
+    const state = await up({ settings, source, ...(kafka ? { kafka } : {}) });
+    info(
+      `\n✔ Lab ${state.settings.name} is up. Consul http://127.0.0.1:${state.settings.consulHostPort}/ui, Vault http://127.0.0.1:${state.settings.vaultHostPort}, Kafka ${state.kafka.external} (${state.kafkaPlacement})`,
+    );
   },
 };
 

@@ -55,6 +55,14 @@ export async function connectNode(container: string): Promise<void> {
   await run('docker', ['network', 'connect', DC_NETWORK, container]);
 }
 
+/** Takes the nodes off the dc network and removes it, when an in-cluster broker replaces the external one. */
+export async function detachDcNetwork(containers: string[]): Promise<boolean> {
+  if (!(await succeeds('docker', ['network', 'inspect', DC_NETWORK]))) return false;
+  for (const c of containers) await run('docker', ['network', 'disconnect', DC_NETWORK, c], { allowFailure: true });
+  await removeDcNetwork();
+  return true;
+}
+
 export async function removeDcNetwork(): Promise<void> {
   await run('docker', ['network', 'rm', DC_NETWORK], { allowFailure: true });
 }

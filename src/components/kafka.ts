@@ -23,12 +23,19 @@ export function kafkaEndpoint(subnet: string, hostPort: number): KafkaEndpoint {
  * honours too): one listener advertised to peers, one on a published loopback port for the host.
  * Shared by the lab and the component tests.
  */
-export function kafkaBrokerEnv(o: { advertised: string; hostPort: number; controllerHost?: string; clusterId?: string }): Record<string, string> {
+export function kafkaBrokerEnv(o: {
+  advertised: string;
+  hostPort: number;
+  /** The port the host listener binds in the broker, when something in between (a NodePort) maps hostPort to it. */
+  hostListenerPort?: number;
+  controllerHost?: string;
+  clusterId?: string;
+}): Record<string, string> {
   return {
     CLUSTER_ID: o.clusterId ?? 'b3V0YWdlLWxhYi1rYWZrYQ',
     KAFKA_NODE_ID: '1',
     KAFKA_PROCESS_ROLES: 'broker,controller',
-    KAFKA_LISTENERS: `INTERNAL://0.0.0.0:${KAFKA_INTERNAL_PORT},EXTERNAL://0.0.0.0:${o.hostPort},CONTROLLER://0.0.0.0:9093`,
+    KAFKA_LISTENERS: `INTERNAL://0.0.0.0:${KAFKA_INTERNAL_PORT},EXTERNAL://0.0.0.0:${o.hostListenerPort ?? o.hostPort},CONTROLLER://0.0.0.0:9093`,
     KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${o.advertised},EXTERNAL://127.0.0.1:${o.hostPort}`,
     KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
     KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
@@ -41,8 +48,11 @@ export function kafkaBrokerEnv(o: { advertised: string; hostPort: number; contro
   };
 }
 
+/** What the lab's broker adds to the single-broker settings, wherever it runs. */
+export const LAB_BROKER_EXTRAS: Readonly<Record<string, string>> = { KAFKA_NUM_PARTITIONS: '3', KAFKA_HEAP_OPTS: '-Xms256m -Xmx512m' };
+
 function brokerEnv(ep: KafkaEndpoint, hostPort: number): Record<string, string> {
-  return { ...kafkaBrokerEnv({ advertised: ep.internal, hostPort }), KAFKA_NUM_PARTITIONS: '3', KAFKA_HEAP_OPTS: '-Xms256m -Xmx512m' };
+  return { ...kafkaBrokerEnv({ advertised: ep.internal, hostPort }), ...LAB_BROKER_EXTRAS };
 }
 
 async function containerRunning(name: string): Promise<boolean> {
@@ -69,8 +79,19 @@ export function kafkaClient(brokers: string[], clientId = 'outage-lab'): Kafka {
   return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 300 } });
 }
 
+/** Where to look when the broker does not come up: the hint and the last log lines of the placement at hand. */
+export interface KafkaDiagnosis {
+  hint: string;
+  logs: () => Promise<string>;
+}
+
+const CONTAINER_DIAGNOSIS: KafkaDiagnosis = {
+  hint: `docker logs ${KAFKA_CONTAINER}`,
+  logs: () => capture('docker', ['logs', '--tail', '20', KAFKA_CONTAINER]),
+};
+
 /** Waits until the broker answers metadata requests, then creates the lab's topics. */
-export async function waitForKafka(ep: KafkaEndpoint, partitions: number, timeoutMs = 120_000): Promise<void> {
+export async function waitForKafka(ep: KafkaEndpoint, partitions: number, timeoutMs = 120_000, diagnosis: KafkaDiagnosis = CONTAINER_DIAGNOSIS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -86,8 +107,8 @@ export async function waitForKafka(ep: KafkaEndpoint, partitions: number, timeou
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
-  const logs = await capture('docker', ['logs', '--tail', '20', KAFKA_CONTAINER]).catch(() => '(no logs)');
-  throw new LabError(`Kafka did not become ready within ${timeoutMs / 1000} s: ${(last as Error)?.message}`, `docker logs ${KAFKA_CONTAINER}`, logs);
+  const logs = await diagnosis.logs().catch(() => '(no logs)');
+  throw new LabError(`Kafka did not become ready within ${timeoutMs / 1000} s: ${(last as Error)?.message}`, diagnosis.hint, logs);
 }
 
 /** A produce/consume round trip from the host: the readiness proof, and one latency sample. */
@@ -127,6 +148,9 @@ export async function kafkaRoundTrip(ep: KafkaEndpoint): Promise<number> {
   }
 }
 
-export async function removeKafkaContainer(): Promise<void> {
+/** Removes the external broker; says whether there was one (`docker rm -f` succeeds either way). */
+export async function removeKafkaContainer(): Promise<boolean> {
+  if (!(await succeeds('docker', ['inspect', '--type', 'container', KAFKA_CONTAINER]))) return false;
   await run('docker', ['rm', '-f', KAFKA_CONTAINER], { allowFailure: true });
+  return true;
 }

@@ -4,6 +4,8 @@ import { applyFault, healEntry } from '../faults/runner.ts';
 import type { HistoryWriter } from '../history/writer.ts';
 import type { AbortableClock } from './clock.ts';
 
+export type KafkaCutTarget = Omit<KafkaCutParams, 'comment'>;
+
 /**
  * The controller's only handle on the network: cut Kafka off, restore it, or make it flap between the
  * two. Every change is journaled before it happens and written to the history as invoke / ok|fail.
@@ -14,18 +16,31 @@ export class KafkaFaultDriver {
   #flapping: Promise<void> | undefined;
   #stopFlap = false;
 
+  /**
+   * `target` says what to cut, asked afresh at every cut: an in-cluster broker's pod may have been
+   * recreated with another IP since the last one.
+   */
   constructor(
     private readonly journal: FaultJournal,
     private readonly history: HistoryWriter,
-    private readonly params: Omit<KafkaCutParams, 'comment'>,
+    private readonly target: () => Promise<KafkaCutTarget>,
   ) {}
 
   async #cut(f: string): Promise<void> {
     if (this.#activeId) return;
-    this.history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject', details: { ...this.params } });
+    let params: KafkaCutTarget;
+    try {
+      params = await this.target();
+    } catch (err) {
+      // Nothing was applied; the history still pairs the attempt with its failure.
+      this.history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject' });
+      this.history.append({ type: 'fault', source: 'controller', f, kind: 'fail', op: 'inject', error: (err as Error).message });
+      throw err;
+    }
+    this.history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject', details: { ...params } });
     try {
       this.#activeF = f;
-      this.#activeId = await applyFault(this.journal, 'kafka-cut', { ...this.params, comment: CUT_COMMENT });
+      this.#activeId = await applyFault(this.journal, 'kafka-cut', { ...params, comment: CUT_COMMENT });
       this.history.append({ type: 'fault', source: 'controller', f, kind: 'ok', op: 'inject', journalId: this.#activeId });
     } catch (err) {
       this.history.append({ type: 'fault', source: 'controller', f, kind: 'fail', op: 'inject', error: (err as Error).message });

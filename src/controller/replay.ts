@@ -28,6 +28,7 @@ import { AbortableClock } from './clock.ts';
 import { clusterSettingsFor, shapeOf } from './cluster-for-scenario.ts';
 import { pruneUntilClean } from './consul-reset.ts';
 import { KafkaFaultDriver } from './kafka-fault.ts';
+import { kafkaCutTarget } from './kafka-target.ts';
 import { LiveStatus } from './live-status.ts';
 
 export interface ReplayOptions {
@@ -134,7 +135,6 @@ async function drain(core: ReturnType<typeof clients>['core'], recorder: Recorde
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
   if (scenario.clusters !== 1) throw new LabError('split-cluster scenarios (clusters: 2) are not implemented yet', 'run with clusters: 1');
-  if (scenario.kafka.placement !== 'external') throw new LabError('kafka.placement in-cluster is not implemented yet', 'use kafka.placement: external');
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
   const lock = acquireLock(stateDir, runId);
   const journal = FaultJournal.open(stateDir, { runId });
@@ -173,7 +173,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         }
       });
     }
-    const state = await up({ settings: wanted, source: o.source ?? 'auto' });
+    const state = await up({ settings: wanted, source: o.source ?? 'auto', kafka: scenario.kafka.placement });
     const c = clients({ clusterName: state.settings.name });
     const consul = consulClient(state.settings.consulHostPort);
 
@@ -211,7 +211,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const vaultVersion = await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', state.images.vault!]).catch(() => '');
     const vers = versions(state.images, self.Config?.Version ?? '?', vaultVersion || (state.images.vault ?? '?'));
     writeFileSync(join(runDir, 'versions.json'), `${JSON.stringify(vers, null, 2)}\n`);
-    history.append({ type: 'meta', source: 'controller', runId, versions: vers, scenarioHash: scenario.hash, scenarioName: scenario.name, variants: [...scenario.variants], details: { cluster: state.settings } });
+    history.append({ type: 'meta', source: 'controller', runId, versions: vers, scenarioHash: scenario.hash, scenarioName: scenario.name, variants: [...scenario.variants], details: { cluster: state.settings, kafkaPlacement: state.kafkaPlacement } });
 
     const nodeNames = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${state.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
     const nodes = await Promise.all(nodeNames.map(async (name) => ({ name, containerId: await capture('docker', ['inspect', '--format', '{{.Id}}', name]) })));
@@ -264,8 +264,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       );
     });
     live.markSteady(utcIso());
-    const kafkaIp = state.kafka.internal.split(':')[0]!;
-    driver = new KafkaFaultDriver(journal, history, { nodes: nodeNames, kafkaIp });
+    driver = new KafkaFaultDriver(journal, history, () => kafkaCutTarget(state, nodeNames, c.core));
 
     const started = Date.now();
     const cpuAtStart = process.cpuUsage();

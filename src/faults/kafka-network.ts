@@ -10,13 +10,33 @@ export interface KafkaCutParams {
   kafkaIp: string;
   /** Marks the lab's rules so heal removes exactly those, even without the journal. */
   comment: string;
+  /**
+   * A broker inside the cluster is reached by the host's clients through the nodes too (kind's loopback
+   * port, a NodePort, then FORWARD to the pod): TCP to this port of the broker, its host listener, stays
+   * open, so the lab's instruments see the broker as they do an external one. Unset for the external broker.
+   */
+  keepTcpPort?: number;
 }
 
 export const CUT_COMMENT = 'outage-lab-kafka-cut';
 const CHAINS = ['FORWARD', 'OUTPUT'] as const;
 
-function rule(p: KafkaCutParams, chain: string): string[] {
-  return [chain, '-d', `${p.kafkaIp}/32`, '-m', 'comment', '--comment', p.comment, '-j', 'DROP'];
+/**
+ * The rules of a cut, each as the arguments after -I / -D. kube-proxy's DNAT (Service IP to pod IP) is
+ * done in PREROUTING for pods and in nat OUTPUT for the nodes' own processes, both before the filter
+ * chains, so FORWARD and OUTPUT see the broker's own address either way: matching it is enough.
+ */
+export function cutRules(p: KafkaCutParams): string[][] {
+  const tail = ['-m', 'comment', '--comment', p.comment, '-j', 'DROP'];
+  const dest = ['-d', `${p.kafkaIp}/32`];
+  return CHAINS.flatMap((chain) =>
+    p.keepTcpPort === undefined
+      ? [[chain, ...dest, ...tail]]
+      : [
+          [chain, ...dest, '-p', 'tcp', '!', '--dport', String(p.keepTcpPort), ...tail],
+          [chain, ...dest, '!', '-p', 'tcp', ...tail],
+        ],
+  );
 }
 
 async function onNode(node: string, p: KafkaCutParams): Promise<boolean> {
@@ -33,7 +53,7 @@ export async function inject(p: KafkaCutParams): Promise<void> {
   await Promise.all(
     p.nodes.map(async (node) => {
       if (await onNode(node, p)) return;
-      for (const chain of CHAINS) await nodeExec(node, ['iptables', '-w', '-I', ...rule(p, chain)]);
+      for (const r of cutRules(p)) await nodeExec(node, ['iptables', '-w', '-I', ...r]);
     }),
   );
 }
@@ -42,9 +62,9 @@ export async function inject(p: KafkaCutParams): Promise<void> {
 export async function heal(p: KafkaCutParams): Promise<void> {
   await Promise.all(
     p.nodes.map(async (node) => {
-      for (const chain of CHAINS) {
+      for (const rule of cutRules(p)) {
         for (let i = 0; i < 10; i++) {
-          const r = await nodeExec(node, ['iptables', '-w', '-D', ...rule(p, chain)], true);
+          const r = await nodeExec(node, ['iptables', '-w', '-D', ...rule], true);
           if (r.code !== 0) break;
         }
       }

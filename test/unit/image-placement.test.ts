@@ -16,3 +16,10 @@ test('imagePlacement puts Vault on the control plane only, the apps on workers o
     { ref: 'a:1', nodes: ['lab-worker', 'lab-worker2'] },
   ]);
 });
+
+test('imagePlacement adds Kafka on the control plane only when it runs in the cluster', () => {
+  const nodes = expectedNodeNames('lab', 2);
+  const images = { consul: 'c:1', vault: 'v:1', apps: 'a:1', kafka: 'k:1' };
+  assert.equal(imagePlacement(nodes, images, 'external').find((p) => p.ref === 'k:1'), undefined, 'an external broker runs from the host');
+  assert.deepEqual(imagePlacement(nodes, images, 'in-cluster').find((p) => p.ref === 'k:1'), { ref: 'k:1', nodes: ['lab-control-plane'] });
+});
