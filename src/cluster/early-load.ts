@@ -52,56 +52,51 @@ async function containerdAnswers(node: string): Promise<boolean> {
 /**
  * Imports the lab's images into the node containers while `kind create cluster` is still running
  * kubeadm: the node containers and their containerd are up seconds into the create, and the import
- * (a third of a warm `lab up`) does not depend on the control plane. Best effort by design: anything
+ * (a third of a warm `lab up`) does not depend on the control plane. Images are imported in the order
+ * given, two at a time, so what `lab up` needs first can come first. Best effort by design: anything
  * not done here is done by `kind load` afterwards, which skips what a node already has.
  */
-export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; stopped: () => boolean; onStep?: (s: string) => void }): Promise<EarlyLoadResult> {
+export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean; onStep?: (s: string) => void }): Promise<EarlyLoadResult> {
   const result: EarlyLoadResult = { imported: [], skipped: [] };
   const tars = new Map<string, Promise<string>>();
   for (const im of images) {
-    const t = imageTar(im.ref);
+    const t = tars.get(im.ref) ?? imageTar(im.ref);
     t.catch(() => undefined);
     tars.set(im.ref, t);
   }
-  const nodes = [...new Set(images.flatMap((i) => i.nodes))];
-  const readyNode = async (node: string): Promise<boolean> => {
-    while (!opts.stopped() && Date.now() < opts.deadline) {
-      if (await containerdAnswers(node)) return true;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    return false;
-  };
-  // Two imports at a time: kubeadm needs the rest of the two cores to come up within its own timeouts.
-  let waiting: Array<() => void> = [];
-  let slots = 2;
-  const acquire = () => (slots > 0 ? (slots--, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else slots++;
-  };
-  await Promise.all(
-    nodes.map(async (node) => {
-      const wanted = images.filter((i) => i.nodes.includes(node));
-      if (!(await readyNode(node))) {
-        for (const i of wanted) result.skipped.push(`${i.ref}@${node} (containerd not reachable in time)`);
-        return;
-      }
-      for (const i of wanted) {
-        await acquire();
-        try {
-          if (opts.stopped()) throw new Error('cluster creation ended');
-          opts.onStep?.(`early import ${i.ref.split('/').pop()} → ${node}`);
-          await importInto(node, await tars.get(i.ref)!);
-          result.imported.push(`${i.ref}@${node}`);
-        } catch (err) {
-          result.skipped.push(`${i.ref}@${node} (${(err as Error).message.split('\n')[0]})`);
-        } finally {
-          release();
+  const ready = new Map<string, Promise<boolean>>();
+  const readyNode = (node: string): Promise<boolean> => {
+    let p = ready.get(node);
+    if (!p) {
+      p = (async () => {
+        while (!opts.aborted() && Date.now() < opts.deadline) {
+          if (await containerdAnswers(node)) return true;
+          await new Promise((r) => setTimeout(r, 1000));
         }
+        return false;
+      })();
+      ready.set(node, p);
+    }
+    return p;
+  };
+  // The control plane's first: the Consul servers and Vault run there, and `lab up` waits for them.
+  const jobs = images.flatMap((i) => i.nodes.map((node) => ({ node, ref: i.ref })));
+  jobs.sort((a, b) => Number(b.node.endsWith('-control-plane')) - Number(a.node.endsWith('-control-plane')));
+  // Two imports at a time: kubeadm needs the rest of the two cores to come up within its own timeouts.
+  const worker = async () => {
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      const what = `${job.ref}@${job.node}`;
+      try {
+        if (!(await readyNode(job.node))) throw new Error('containerd not reachable in time');
+        if (opts.aborted()) throw new Error('cluster creation failed');
+        opts.onStep?.(`early import ${job.ref.split('/').pop()} → ${job.node}`);
+        await importInto(job.node, await tars.get(job.ref)!);
+        result.imported.push(what);
+      } catch (err) {
+        result.skipped.push(`${what} (${(err as Error).message.split('\n')[0]})`);
       }
-    }),
-  );
-  waiting = [];
+    }
+  };
+  await Promise.all([worker(), worker()]);
   return result;
 }

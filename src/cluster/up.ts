@@ -109,18 +109,19 @@ export async function up(opts: UpOptions): Promise<LabState> {
     const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
     writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
     t.step('kind create cluster');
-    let creating = true;
+    let failed = false;
     const early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
       deadline: Date.now() + 5 * 60_000,
-      stopped: () => !creating,
+      aborted: () => failed,
     });
     try {
       await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
-    } finally {
-      creating = false;
+    } catch (err) {
+      failed = true;
+      throw err;
     }
     const done = await early;
-    t.detail(`${done.imported.length} image imports done while kubeadm ran`);
+    t.detail(`${done.imported.length} image imports, begun while kubeadm ran`);
     if (done.skipped.length) appendFileSync(log, `\nearly image import skipped (kind load does these): ${done.skipped.join('; ')}\n`);
   });
 
