@@ -49,14 +49,21 @@ async function containerdAnswers(node: string): Promise<boolean> {
   return (await docker(['exec', node, 'ctr', '--namespace=k8s.io', 'version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => ({ code: 1 }))).code === 0;
 }
 
+export interface EarlyLoad {
+  /** Settles when every import meant for this node was done or given up. */
+  nodeDone(node: string): Promise<void>;
+  done: Promise<EarlyLoadResult>;
+}
+
 /**
  * Imports the lab's images into the node containers while `kind create cluster` is still running
  * kubeadm: the node containers and their containerd are up seconds into the create, and the import
- * (a third of a warm `lab up`) does not depend on the control plane. Images are imported in the order
- * given, two at a time, so what `lab up` needs first can come first. Best effort by design: anything
- * not done here is done by `kind load` afterwards, which skips what a node already has.
+ * (a third of a warm `lab up`) does not depend on the control plane. The control plane's images come
+ * first (the Consul servers and Vault run there, and `lab up` waits for them), two imports at a time so
+ * kubeadm keeps enough of the two cores to come up within its own timeouts. Best effort by design:
+ * anything not done here is done by `kind load` afterwards, which skips what a node already has.
  */
-export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean; onStep?: (s: string) => void }): Promise<EarlyLoadResult> {
+export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean; onStep?: (s: string) => void }): EarlyLoad {
   const result: EarlyLoadResult = { imported: [], skipped: [] };
   const tars = new Map<string, Promise<string>>();
   for (const im of images) {
@@ -79,10 +86,18 @@ export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: nu
     }
     return p;
   };
-  // The control plane's first: the Consul servers and Vault run there, and `lab up` waits for them.
   const jobs = images.flatMap((i) => i.nodes.map((node) => ({ node, ref: i.ref })));
   jobs.sort((a, b) => Number(b.node.endsWith('-control-plane')) - Number(a.node.endsWith('-control-plane')));
-  // Two imports at a time: kubeadm needs the rest of the two cores to come up within its own timeouts.
+  const pending = new Map<string, { left: number; settled: Promise<void>; settle: () => void }>();
+  for (const j of jobs) {
+    const e = pending.get(j.node);
+    if (e) e.left++;
+    else {
+      let settle = () => {};
+      const settled = new Promise<void>((r) => (settle = r));
+      pending.set(j.node, { left: 1, settled, settle });
+    }
+  }
   const worker = async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
       const what = `${job.ref}@${job.node}`;
@@ -94,9 +109,17 @@ export async function loadImagesEarly(images: EarlyImage[], opts: { deadline: nu
         result.imported.push(what);
       } catch (err) {
         result.skipped.push(`${what} (${(err as Error).message.split('\n')[0]})`);
+      } finally {
+        const e = pending.get(job.node)!;
+        if (--e.left === 0) e.settle();
       }
     }
   };
-  await Promise.all([worker(), worker()]);
-  return result;
+  return {
+    nodeDone: (node) => pending.get(node)?.settled ?? Promise.resolve(),
+    done: Promise.all([worker(), worker()]).then(() => result),
+  };
 }
+
+/** What a reused cluster gets: nothing imported early, `kind load` does it all. */
+export const NO_EARLY_LOAD: EarlyLoad = { nodeDone: () => Promise.resolve(), done: Promise.resolve({ imported: [], skipped: [] }) };

@@ -17,7 +17,7 @@ import { CONSUL_2019, consulConfigMap, type ConsulTunings } from '../components/
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../components/vault.ts';
 import { clusterExists, controlPlaneForwards, deleteCluster, ensureKind, kindConfig, nodeContainers, nodeImageIsUpstream, renderKindConfig } from './kind.ts';
 import { clients } from './kube.ts';
-import { loadImagesEarly, type EarlyImage } from './early-load.ts';
+import { loadImagesEarly, NO_EARLY_LOAD, type EarlyImage, type EarlyLoad } from './early-load.ts';
 import { applyAll, loadManifest, resolveImages } from './manifests.ts';
 import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
 import { NODE_PORTS, PORT_ENV, withEnvPorts, type ClusterSettings, type KafkaPlacement } from './settings.ts';
@@ -90,6 +90,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
     await task(`Cluster ${s.name} does not forward 127.0.0.1:${s.kafkaInClusterHostPort} to an in-cluster Kafka: recreating`, () => deleteCluster(kind, s.name, { logFile: log }));
     exists = false;
   }
+  let early: EarlyLoad = NO_EARLY_LOAD;
   await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
     if (exists) {
       const started = await startStoppedNodes(await nodeContainers(kind, s.name));
@@ -110,7 +111,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
     writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
     t.step('kind create cluster');
     let failed = false;
-    const early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
+    early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
       deadline: Date.now() + 5 * 60_000,
       aborted: () => failed,
     });
@@ -120,9 +121,10 @@ export async function up(opts: UpOptions): Promise<LabState> {
       failed = true;
       throw err;
     }
-    const done = await early;
-    t.detail(`${done.imported.length} image imports, begun while kubeadm ran`);
-    if (done.skipped.length) appendFileSync(log, `\nearly image import skipped (kind load does these): ${done.skipped.join('; ')}\n`);
+    t.detail('image imports begun while kubeadm ran');
+    void early.done.then((done) => {
+      if (done.skipped.length) appendFileSync(log, `\nearly image import skipped (kind load does these): ${done.skipped.join('; ')}\n`);
+    });
   });
 
   const nodes = await nodeContainers(kind, s.name);
@@ -150,28 +152,19 @@ export async function up(opts: UpOptions): Promise<LabState> {
   kafkaStarting.catch(() => undefined);
 
   const c = clients({ clusterName: s.name });
-  await task('Images loaded into the nodes', async (t) => {
-    // Normally a check only: the early import did the work, and `kind load` skips images a node has.
-    await Promise.all(
-      imagePlacement(nodes, images, placement).map(async ({ ref, nodes: targets }) => {
-        t.step(ref.split('/').pop()!);
-        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', targets.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
+  // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
+  const loadImages = (targets: string[]) =>
+    Promise.all(
+      onNodes(imagePlacement(nodes, images, placement), targets).map(async ({ ref, nodes: on }) => {
+        await Promise.all(on.map((n) => early.nodeDone(n)));
+        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
       }),
     );
-  });
-  const kafka = await kafkaStarting;
-
-  await task('Nodes Ready', async (t) => {
-    await waitFor(
-      async () => {
-        const list = (await c.core.listNode()).items;
-        const ready = list.filter(isReady).length;
-        t.step(`${ready}/${list.length} Ready`);
-        return list.length === nodes.length && ready === list.length;
-      },
-      { timeoutMs: 5 * 60_000, what: 'all nodes Ready', hint: `docker exec ${s.name}-worker journalctl -u kubelet | tail` },
-    );
-  });
+  const cp = nodes.filter((n) => n.endsWith('-control-plane'));
+  await task('Control-plane images loaded (Consul, Vault)', () => loadImages(cp));
+  // Only the replay's workload needs the workers' images: they load while Consul and Vault come up.
+  const workerImages = task('Worker images loaded (apps, Consul agent)', () => loadImages(nodes.filter((n) => !cp.includes(n))));
+  workerImages.catch(() => undefined);
 
   await task(placement === 'in-cluster' ? 'Consul (3 servers), Vault and Kafka (StatefulSet) deployed' : 'Consul (3 servers) and Vault deployed', async (t) => {
     const objs = [
@@ -186,6 +179,19 @@ export async function up(opts: UpOptions): Promise<LabState> {
     if (placement === 'external' && (await removeKafkaInCluster(c.objects, c.core))) t.detail('in-cluster Kafka removed');
   });
 
+  await task('Nodes Ready', async (t) => {
+    await waitFor(
+      async () => {
+        const list = (await c.core.listNode()).items;
+        const ready = list.filter(isReady).length;
+        t.step(`${ready}/${list.length} Ready`);
+        return list.length === nodes.length && ready === list.length;
+      },
+      { timeoutMs: 5 * 60_000, what: 'all nodes Ready', hint: `docker exec ${s.name}-worker journalctl -u kubelet | tail` },
+    );
+  });
+
+  const kafka = await kafkaStarting;
   const probes = await task('Kafka, Consul, Vault: round trips through their clients', async (t) => {
     t.step('Consul leader');
     const consul = consulClient(s.consulHostPort);
@@ -214,6 +220,7 @@ export async function up(opts: UpOptions): Promise<LabState> {
     return { kafkaMs, consulMs, vaultMs };
   });
   void probes;
+  await workerImages;
 
   const state: LabState = {
     settings: s,
@@ -225,6 +232,11 @@ export async function up(opts: UpOptions): Promise<LabState> {
   };
   writeState(state);
   return state;
+}
+
+/** The placement narrowed to some nodes; images with none of them left are dropped. */
+export function onNodes(placement: EarlyImage[], targets: string[]): EarlyImage[] {
+  return placement.map((p) => ({ ...p, nodes: p.nodes.filter((n) => targets.includes(n)) })).filter((p) => p.nodes.length > 0);
 }
 
 /** Switching to the in-cluster broker: the external one and its network go, so only one Kafka ever runs. */
