@@ -269,10 +269,11 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const started = Date.now();
     const cpuAtStart = process.cpuUsage();
     let current = '';
+    let currentStarted = 0;
     let currentEnds = 0;
     const ticker = setInterval(() => {
       const left = Math.max(0, currentEnds - Date.now());
-      info(`  ${formatDuration(Date.now() - started)} in ${current} (${formatDuration(left)} left) · ${live.line()}`);
+      info(`  ${formatDuration(Date.now() - currentStarted)} into ${current} (${formatDuration(left)} left, run ${formatDuration(Date.now() - started)}) · ${live.line()}`);
     }, 10_000);
     try {
       for (const [index, phase] of scenario.phases.entries()) {
@@ -280,13 +281,13 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'start', index, plannedMs: phase.durationMs });
         info(`▸ ${phase.name}${phase.durationMs ? ` (${formatDuration(phase.durationMs)})` : ''}`);
         current = phase.name;
-        currentEnds = Date.now() + phase.durationMs;
+        currentStarted = Date.now();
+        currentEnds = currentStarted + phase.durationMs;
         if (phase.name === 'cut') {
           if (scenario.fault.mode === 'flap') driver.startFlapping(clock, scenario.fault.flap.upMs, scenario.fault.flap.downMs);
           else await driver.cut();
         } else if (phase.name === 'restore') {
           await driver.restore();
-        } else if (phase.name === 'remedy') {
         }
         if (phase.name === 'remedy') await applyRemedy(journal, history, state.settings.name, clock, phase.durationMs, state.settings.vaultHostPort);
         else await clock.sleep(phase.durationMs);
