@@ -149,21 +149,25 @@ export function recoveryAnalysis(
     return result;
   }
   const lastStart = Math.min(timeline.end - sustainMs, flood + timeoutMs);
+  // Recovered = the start of the last healthy stretch that lasts to the end of the search. The first
+  // healthy window after a disruption is not enough: a rate-limited flush read "recovered 3 s after the
+  // flood" from a calm moment before its nodes came under pressure at 46 s.
   const search = (fns: Check[]) => {
     let disruptedAt: number | undefined;
+    let healthySince: number | undefined;
     let sawBlind = false;
     for (let t = flood; t <= lastStart; t += step) {
       const verdicts = fns.map((f) => f(t, t + sustainMs));
-      const healthy = verdicts.every((v) => v === true);
-      if (disruptedAt === undefined) {
-        if (verdicts.some((v) => v === false)) disruptedAt = t;
-        else if (verdicts.some((v) => v === 'blind')) sawBlind = true;
-        continue;
+      if (verdicts.some((v) => v === false)) {
+        disruptedAt ??= t;
+        healthySince = undefined;
+      } else if (verdicts.some((v) => v === 'blind')) {
+        sawBlind = true;
+      } else if (disruptedAt !== undefined) {
+        healthySince ??= t;
       }
-      if (healthy) return { disruptedAt, recoveredAt: t, sawBlind };
-      if (verdicts.some((v) => v === 'blind')) sawBlind = true;
     }
-    return { disruptedAt, recoveredAt: undefined, sawBlind };
+    return { disruptedAt, recoveredAt: healthySince, sawBlind };
   };
   const verdict = (r: ReturnType<typeof search>): Maybe<number | null> => {
     if (r.disruptedAt === undefined) return r.sawBlind ? unknown('no disruption seen, but the recorder was blind part of the time') : 0;

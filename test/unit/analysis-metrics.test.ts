@@ -276,3 +276,18 @@ test('recovery: one phantom member in a pool of ten is a pool that has not shrun
   assert.equal(r.criteria.poolSize.recoveredAfterMs, null, 'the phantom lingers to the end: never back to baseline');
   assert.equal(r.criteria.poolAlive.recoveredAfterMs, 0, 'every alive member stayed: alive count never disrupted');
 });
+
+test('recovery: a calm moment before the cascade is not a recovery; it is the start of the last healthy stretch', () => {
+  // A short NotReady blip right after the flood starts (120 s), healthy again at 125 s for 45 s, then
+  // the real failure: NotReady from 170 s until 230 s.
+  const end = 400;
+  const recs = [...phases(end), node(1, W1, true), node(121, W1, false), node(125, W1, true), node(170, W1, false), node(230, W1, true), node(end, W1, true)];
+  for (let t = 1; t <= end; t++) {
+    recs.push(lat('consul-latency', t, 10));
+    recs.push(lat('vault-latency', t, 20));
+    if (t % 5 === 0) recs.push(members(t, { alive: 10 }));
+  }
+  const r = analyzeRun({ records: history(...recs), recovery: { timeoutMs: 240_000 } }).summary.recovery;
+  assert.equal(r.status, 'recovered');
+  assert.equal(r.timeToRecoverMs, 110_000, 'healthy for good from 230 s, the flood began at 120 s');
+});
