@@ -291,3 +291,17 @@ test('recovery: a calm moment before the cascade is not a recovery; it is the st
   assert.equal(r.status, 'recovered');
   assert.equal(r.timeToRecoverMs, 110_000, 'healthy for good from 230 s, the flood began at 120 s');
 });
+
+test('recovery: a 3 ms baseline does not turn 4 ms into a disruption (absolute slack beside the 20 %)', () => {
+  const end = 400;
+  const recs = [...phases(end), node(1, W1, true), node(end, W1, true)];
+  for (let t = 1; t <= end; t++) {
+    recs.push(lat('consul-latency', t, t > 300 ? 4 : 3));
+    recs.push(lat('vault-latency', t, t > 300 ? 9 : 3));
+    if (t % 5 === 0) recs.push(members(t, { alive: 10 }));
+  }
+  const r = analyzeRun({ records: history(...recs), recovery: { timeoutMs: 240_000 } }).summary.recovery;
+  assert.equal(r.criteria.consul.recoveredAfterMs, 0, '4 ms is within 3 ms + 5 ms');
+  assert.notEqual(r.criteria.vault.recoveredAfterMs, 0, '9 ms is past both 3 ms + 20 % and 3 ms + 5 ms');
+  assert.equal(r.latencySlackMs, 5);
+});
