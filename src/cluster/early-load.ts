@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readdirSync, renameSync, rmSync } from 'n
 import { join } from 'node:path';
 import { docker, dockerOut } from '../docker/cli.ts';
 import { cacheDir, ensureDir } from '../util/paths.ts';
+import { waitFor } from '../util/wait.ts';
 
 /** One image and the nodes it runs on. */
 export interface EarlyImage {
@@ -63,7 +64,7 @@ export interface EarlyLoad {
  * kubeadm keeps enough of the two cores to come up within its own timeouts. Best effort by design:
  * anything not done here is done by `kind load` afterwards, which skips what a node already has.
  */
-export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean; onStep?: (s: string) => void }): EarlyLoad {
+export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean }): EarlyLoad {
   const result: EarlyLoadResult = { imported: [], skipped: [] };
   const tars = new Map<string, Promise<string>>();
   for (const im of images) {
@@ -72,16 +73,14 @@ export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; 
     tars.set(im.ref, t);
   }
   const ready = new Map<string, Promise<boolean>>();
+  // Asked once per node, however many images go there; an abort ends the wait like a timeout does.
   const readyNode = (node: string): Promise<boolean> => {
     let p = ready.get(node);
     if (!p) {
-      p = (async () => {
-        while (!opts.aborted() && Date.now() < opts.deadline) {
-          if (await containerdAnswers(node)) return true;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-        return false;
-      })();
+      p = waitFor(async () => opts.aborted() || (await containerdAnswers(node)), { timeoutMs: Math.max(0, opts.deadline - Date.now()), intervalMs: 1000, what: `containerd in ${node}` }).then(
+        () => !opts.aborted(),
+        () => false,
+      );
       ready.set(node, p);
     }
     return p;
@@ -104,7 +103,6 @@ export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; 
       try {
         if (!(await readyNode(job.node))) throw new Error('containerd not reachable in time');
         if (opts.aborted()) throw new Error('cluster creation failed');
-        opts.onStep?.(`early import ${job.ref.split('/').pop()} → ${job.node}`);
         await importInto(job.node, await tars.get(job.ref)!);
         result.imported.push(what);
       } catch (err) {
