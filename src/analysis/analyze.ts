@@ -8,13 +8,14 @@ import { cpuAnalysis, type CpuMetrics, type CpuSeries } from './cpu.ts';
 import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, type PoolMetrics, type PoolSeries } from './consul.ts';
 import { deliveryAnalysis, type DeliveryMetrics, type DeliverySeries } from './delivery.ts';
 import { latencyAnalysis, vaultSeal, type LatencyMetrics, type LatencySeries, type VaultSealMetrics } from './latency.ts';
-import { buildLineage, type LineageMetrics, type LineageTreeNode } from './lineage.ts';
+import { buildLineage, rescheduledOf, type LineageMetrics, type LineageTreeNode } from './lineage.ts';
 import { nodeMetrics, pressureSegments, type NodeMetrics, type NodeSegment, type PressureLaneSegment } from './nodes.ts';
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
 import { recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
 import { buildTimeline, sortHistory, ts, type PhaseWindow } from './timeline.ts';
-import { type Maybe, unknown } from './unknown.ts';
+import { splitAnalysis, type SplitMetrics } from './split.ts';
+import type { Maybe } from './unknown.ts';
 
 export const SUMMARY_SCHEMA = 'outage-lab/summary@1';
 
@@ -85,6 +86,12 @@ export interface RunSummary {
   delivery: DeliveryMetrics;
   runtime: RuntimeMetrics;
   recovery: RecoveryMetrics;
+  /**
+   * Split-cluster runs only (records carry a `cluster` index): each cluster's own figures for question 4.
+   * Absent for one cluster, whose summary is what it always was. In a split run the whole-run `pool` is one
+   * observer's pool (see PoolMetrics.observers); each pool is here.
+   */
+  split?: SplitMetrics;
 }
 
 export interface FaultMark {
@@ -152,13 +159,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   const lives = podLives(sorted);
   const pods = podMetrics(lives, timeline, coverage);
   const lineage = buildLineage(lives, nodes.metrics.notReadyIntervals, sorted, nodes.metrics.pressureIntervals);
-  const podBlind = coverage.overlapping(['pod'], timeline.phases[0]?.from ?? timeline.start, timeline.end);
-  const rescheduled: Maybe<number> =
-    lives.size === 0
-      ? unknown('no pod records in the history')
-      : podBlind.length
-        ? unknown('pod watch blind part of the run: replacements created then may be missing', lineage.metrics.replacements, 'lower')
-        : lineage.metrics.replacements;
+  const rescheduled = rescheduledOf(lives, lineage.metrics.replacements, coverage, timeline);
   const limit = scenario && typeof scenario.cluster.nodeCpus === 'number' ? scenario.cluster.nodeCpus : null;
   const cpu = cpuAnalysis(sorted, lives, timeline, coverage, limit);
   const pool = poolAnalysis(sorted, timeline, coverage);
@@ -166,11 +167,17 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   const consul = latencyAnalysis(sorted, 'consul-latency', timeline, coverage);
   const vault = latencyAnalysis(sorted, 'vault-latency', timeline, coverage);
   const delivery = deliveryAnalysis(sorted, lives, timeline, coverage);
-  const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, {
+  const recoveryOpts: RecoveryOptions = {
     ...(scenario ? { latencyTolerance: scenario.recovery.latencyTolerance, timeoutMs: scenario.recovery.timeoutMs } : {}),
     ...input.recovery,
-  }, pressureSegments(sorted, timeline, coverage));
+  };
+  const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, recoveryOpts, pressureSegments(sorted, timeline, coverage));
   const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, coverage);
+  const split = splitAnalysis(sorted, timeline, {
+    replicasPerCluster: scenario?.perCluster.replicas ?? null,
+    ...(input.coverage ? { coverage: input.coverage } : {}),
+    recovery: recoveryOpts,
+  });
 
   const warnings = input.warnings ?? [];
   const faults: FaultMark[] = sorted
@@ -211,6 +218,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     delivery: delivery.metrics,
     runtime,
     recovery,
+    ...(split ? { split } : {}),
   };
   return {
     summary,

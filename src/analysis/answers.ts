@@ -16,11 +16,12 @@
 // `groupRuns` builds these groups from run summaries by how each run's scenario differs from the 2019
 // reference (sidecar, naive shipper reading files, one cluster, no gossip remedy).
 import type { RunSummary, ScenarioKey } from './analyze.ts';
-import { metricByKey, type MetricDef } from './catalog.ts';
+import { clustersReachedShare, metricByKey, type MetricDef } from './catalog.ts';
 import { PRESSURE_CONDITIONS, type PressureCondition } from './nodes.ts';
 import { median, spread, type Spread } from './stats.ts';
 import { fmtNumber } from './text.ts';
-import { isUnknown, type Maybe, type Unknown } from './unknown.ts';
+import type { ClusterFigures } from './split.ts';
+import { isUnknown, unknown as unknownValue, type Maybe, type Unknown } from './unknown.ts';
 
 export interface RunRef {
   id: string;
@@ -78,9 +79,13 @@ const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: 
   },
   q4: {
     title: 'Several small clusters or one large?',
-    question: 'Same total capacity, split in two or not: how far does the failure reach (blast radius)?',
+    question:
+      'Same total capacity (the same workers), split in two clusters or not: how far does the failure reach (blast radius)? Shares count workers, not control planes; \u201cworst cluster\u201d is the cluster hit hardest, which for one cluster is the whole run.',
     baseArm: 'one',
-    metrics: ['notReadyFraction', 'maxNotReady', 'rescheduledFraction', 'podsRescheduled', 'poolPeak', 'consulP99Flood', 'vaultP99Flood', 'timeToRecoverMs'],
+    metrics: [
+      'workersNotReadyShare', 'worstClusterNotReadyShare', 'maxNotReady', 'workersPressureShare', 'worstClusterPressureShare', 'clustersReachedShare',
+      'rescheduledFraction', 'podsRescheduled', 'largestPoolPeak', 'poolPeakFailedAll', 'worstConsulP99Flood', 'worstVaultP99Flood', 'timeToRecoverMs',
+    ],
   },
   q5: {
     title: 'Is the shared runtime daemon the single point of failure?',
@@ -312,9 +317,7 @@ export function measureCommand(arm: string): string {
   // A control only, not one of the matrix's arms.
   if (arm === 'encrypted-from-start') return '`npx lab replay target-2019 --variant encrypted-from-start` (not a matrix arm)';
   const label = MATRIX_LABEL_OF_ARM[arm] ?? arm;
-  // The matrix skips this arm (see matrix-plan.ts); test/unit/answers.test.ts fails when that changes.
-  const skipped = arm === 'two' ? ' (the matrix skips it until split clusters are implemented)' : '';
-  return `\`npx lab matrix --only ${label}\`${skipped}`;
+  return `\`npx lab matrix --only ${label}\``;
 }
 
 const cite = (runs: readonly string[]) => (runs.length ? ` [runs: ${runs.join(', ')}]` : '');
@@ -363,8 +366,65 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
       findings.push(...cmp.map((c) => c.finding));
     }
     if (id === 'q3') findings.push(...preventionFindings(arms, refs).map((f): Finding => ({ ...f, kind: 'note' })));
+    if (id === 'q4') findings.push(...splitFindings(refs('one'), refs('two')));
   }
   return { id, number, ...q, measured: true, arms, findings, notMeasured };
+}
+
+/**
+ * Question 4 beyond the arm comparison: how many clusters the failure reached in each arm, each cluster's
+ * own figures in the split runs (described, never compared: the two clusters are one run's halves), and
+ * what else differs between the arms' set-ups.
+ */
+function splitFindings(one: readonly RunRef[], two: readonly RunRef[]): Finding[] {
+  const out: Finding[] = [];
+  const reach = (runs: readonly RunRef[], label: string, clusters: number) => {
+    if (runs.length === 0) return;
+    const ids = runs.map((r) => r.id);
+    const phrase = (v: Maybe<number>): string => {
+      if (typeof v !== 'number') return 'is unknown (a watch was blind and nothing was seen)';
+      if (v === 1) return clusters === 1 ? 'reached the cluster' : clusters === 2 ? 'reached both clusters' : 'reached every cluster';
+      if (v === 0) return clusters === 1 ? 'did not reach the cluster' : clusters === 2 ? 'reached neither cluster' : 'reached no cluster';
+      return `reached ${Math.round(v * clusters)} of the ${clusters} clusters`;
+    };
+    const counts = new Map<string, number>();
+    for (const r of runs) {
+      const p = phrase(clustersReachedShare(r.summary));
+      counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    const parts = [...counts].map(([p, n]) => `${p} in ${n} of ${runs.length} runs`);
+    out.push({ kind: 'note', text: `${label} (n = ${runs.length}): after the cut, the failure ${parts.join('; ')} (a node NotReady or under pressure, or a pod evicted or moved).${cite(ids)}`, runs: ids });
+  };
+  reach(one, ARM_LABELS.one!, 1);
+  reach(two, ARM_LABELS.two!, Math.max(2, ...two.map((r) => r.summary.split?.clusters.length ?? 0)));
+  const split = two.filter((r) => r.summary.split);
+  if (split.length) {
+    const ids = split.map((r) => r.id);
+    const count = Math.max(...split.map((r) => r.summary.split!.clusters.length));
+    for (let i = 0; i < count; i++) {
+      const name = split.map((r) => r.summary.split!.clusters[i]?.name).find(Boolean) ?? `cluster ${i}`;
+      const fig = (label: string, unit: MetricDef['unit'], get: (c: ClusterFigures) => Maybe<number | null>, nullText?: string) =>
+        `${label} ${describeSpread(metricSpread({ key: label, label, unit, better: null, ...(nullText ? { nullText } : {}), get: (s) => (s.split?.clusters[i] ? get(s.split.clusters[i]!) : unknownValue(`no cluster ${i} in this run`)) }, split))}`;
+      const text = [
+        fig('workers NotReady at once', 'ratio', (c) => c.notReadyShare),
+        fig('under pressure at once', 'ratio', (c) => c.pressureShare),
+        fig('pods moved', 'count', (c) => c.podsRescheduled),
+        fig('pods evicted', 'count', (c) => c.podsEvicted),
+        fig('pool peak', 'count', (c) => c.pool.peakTotal),
+        fig('failed members peak', 'count', (c) => c.pool.peakFailed),
+        fig('Consul p99 in flood', 'ms', (c) => c.consulP99Flood),
+        fig('Vault p99 in flood', 'ms', (c) => c.vaultP99Flood),
+        fig('time to recover', 'ms', (c) => c.timeToRecoverMs, 'not recovered'),
+      ].join('; ');
+      out.push({ kind: 'note', text: `Cluster ${name} in the split runs (n = ${split.length}): ${text}.${cite(ids)}`, runs: ids });
+    }
+    out.push({
+      kind: 'note',
+      text: `The split runs have the same workers as the one-cluster runs, but two control planes, each with its own API server, etcd, three Consul servers and Vault, on the same host: the host carries that much more, which the comparison above includes.${cite(ids)}`,
+      runs: ids,
+    });
+  }
+  return out;
 }
 
 /**

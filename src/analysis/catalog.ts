@@ -2,6 +2,7 @@
 // all read runs through these, so "runtime CPU peak" means the same thing everywhere.
 import type { RunSummary } from './analyze.ts';
 import { PRESSURE_CONDITIONS } from './nodes.ts';
+import { workerShare } from './split.ts';
 import type { Unit } from './text.ts';
 import { isUnknown, type Maybe, sumMaybe, unknown } from './unknown.ts';
 
@@ -41,7 +42,7 @@ export function peakOverNodes(s: RunSummary, comp: string): { value: Maybe<numbe
  * The label of the phase holding the flood: 'flood' when the scenario has one, else the first lasting
  * phase after the restore (short scenarios go straight from restore to observe).
  */
-export function floodPhaseLabel(s: RunSummary): string | undefined {
+export function floodPhaseLabel(s: Pick<RunSummary, 'phases' | 'floodAt'>): string | undefined {
   const named = s.phases.find((p) => p.name === 'flood' && p.to > p.from);
   if (named) return named.label;
   if (s.floodAt === null) return undefined;
@@ -71,6 +72,47 @@ function gossipPeak(s: RunSummary): Maybe<number> {
 export const pressureNodeSeconds = (s: RunSummary): Maybe<number> => sumMaybe(PRESSURE_CONDITIONS.map((c) => s.nodes.pressureNodeSeconds[c]));
 
 const failedAtEnd = (s: RunSummary): Maybe<number> => (isUnknown(s.pool.atEnd) ? s.pool.atEnd : s.pool.atEnd.failed);
+
+// ---- question 4: one cluster or two, figures that mean the same on both sides -------------------------
+// A one-cluster summary has no split section: its one cluster is the whole run.
+
+/** Worst over a split run's clusters (or the whole run, for one cluster); unknowns keep what was seen as a bound. */
+function worstCluster(s: RunSummary, ofCluster: (c: NonNullable<RunSummary['split']>['clusters'][number]) => Maybe<number>, whole: Maybe<number>): Maybe<number> {
+  if (!s.split) return whole;
+  const vs = s.split.clusters.map(ofCluster);
+  const seen = vs.map((v) => (isUnknown(v) ? v.observed : v)).filter((v): v is number => v !== undefined);
+  const unknowns = vs.filter(isUnknown);
+  if (!unknowns.length) return Math.max(...(vs as number[]));
+  const reason = [...new Set(unknowns.map((u) => u.reason))].join('; ');
+  // The worst is at least the worst seen; it is bounded only if every unknown is a lower bound.
+  return unknowns.every((u) => u.bound === 'lower' && u.observed !== undefined) && seen.length ? unknown(reason, Math.max(...seen), 'lower') : unknown(reason);
+}
+
+const workersNotReadyShare = (s: RunSummary) => workerShare(s.nodes.nodes, s.nodes.notReadyIntervals, s.nodes.maxSimultaneousNotReady, 'node watch');
+const workersPressureShare = (s: RunSummary) => workerShare(s.nodes.nodes, s.nodes.pressureIntervals, s.nodes.maxSimultaneousPressure, 'node watch');
+
+/** Share of the clusters the failure reached: 1 or 0 for one cluster, 0, ½ or 1 for two. */
+export function clustersReachedShare(s: RunSummary): Maybe<number> {
+  if (s.split) return mapShare(s.split.reached, s.split.clusters.length);
+  // One cluster: reached when a node went NotReady or under pressure, or a pod was evicted or moved, after the cut.
+  const cut = s.cutAt ?? s.phases[0]?.from ?? s.history.start;
+  // (A one-cluster summary lists no evicted pods one by one: an eviction shows through its replacement.)
+  const seen =
+    s.nodes.notReadyIntervals.some((iv) => iv.from >= cut) ||
+    s.nodes.pressureIntervals.some((iv) => iv.from >= cut) ||
+    s.lineage.links.some((l) => l.createdAt >= cut || (l.replaced.how === 'evicted' && (l.replaced.endedAt ?? -Infinity) >= cut));
+  if (seen) return 1;
+  const blind = [s.nodes.maxSimultaneousNotReady, s.pods.rescheduled].find(isUnknown);
+  return blind ? unknown(blind.reason) : 0;
+}
+
+function mapShare(v: Maybe<number>, of: number): Maybe<number> {
+  if (typeof v === 'number') return v / of;
+  return v.observed !== undefined ? unknown(v.reason, v.observed / of, v.bound) : v;
+}
+
+const largestPoolPeak = (s: RunSummary) => worstCluster(s, (c) => c.pool.peakTotal, s.pool.peakTotal);
+const poolPeakFailedAll = (s: RunSummary): Maybe<number> => (s.split ? sumMaybe(s.split.clusters.map((c) => c.pool.peakFailed)) : s.pool.peakFailed);
 
 export const METRICS: readonly MetricDef[] = [
   { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
@@ -108,6 +150,15 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'dropped', label: 'lines dropped by shippers', unit: 'count', better: 'lower', get: (s) => s.delivery.dropped },
   { key: 'lostWithPods', label: 'lines lost with deleted pods', unit: 'count', better: 'lower', get: (s) => s.delivery.lostWithPods },
   { key: 'timeToRecoverMs', label: 'time to recover', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => s.recovery.timeToRecoverMs },
+  { key: 'workersNotReadyShare', label: 'share of all workers NotReady at once', unit: 'ratio', better: 'lower', get: workersNotReadyShare },
+  { key: 'worstClusterNotReadyShare', label: 'share of one cluster\u2019s workers NotReady at once (worst cluster)', unit: 'ratio', better: 'lower', get: (s) => worstCluster(s, (c) => c.notReadyShare, workersNotReadyShare(s)) },
+  { key: 'workersPressureShare', label: 'share of all workers under pressure at once', unit: 'ratio', better: 'lower', get: workersPressureShare },
+  { key: 'worstClusterPressureShare', label: 'share of one cluster\u2019s workers under pressure at once (worst cluster)', unit: 'ratio', better: 'lower', get: (s) => worstCluster(s, (c) => c.pressureShare, workersPressureShare(s)) },
+  { key: 'clustersReachedShare', label: 'share of clusters the failure reached', unit: 'ratio', better: 'lower', get: clustersReachedShare },
+  { key: 'largestPoolPeak', label: 'largest Consul pool at its peak (one pool)', unit: 'count', better: 'lower', get: largestPoolPeak },
+  { key: 'poolPeakFailedAll', label: 'failed members at the peak, summed over pools', unit: 'count', better: 'lower', get: poolPeakFailedAll },
+  { key: 'worstConsulP99Flood', label: 'Consul p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.consulP99Flood, phaseLatency(s, 'consulLatency', 'flood', 'p99')) },
+  { key: 'worstVaultP99Flood', label: 'Vault p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.vaultP99Flood, phaseLatency(s, 'vaultLatency', 'flood', 'p99')) },
   { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
 ];
 

@@ -18,6 +18,8 @@ export interface BlindSpot {
   error?: string;
   affects: RecordType[];
   node?: string;
+  /** The cluster whose part was blind, in a split-cluster run; absent: the whole lab's. */
+  cluster?: number;
   /** True when analysis inferred it from silence; false when the recorder wrote it. */
   inferred: boolean;
 }
@@ -76,7 +78,7 @@ export class Coverage {
     const s = spots[0]!;
     const rel = (x: number) => relLabel(x - t0);
     const more = spots.length > 1 ? ` (+${spots.length - 1} more)` : '';
-    return `${s.inferred ? 'silence in' : 'gap in'} ${s.source}${s.node ? ` (${s.node})` : ''} ${rel(s.from)}..${s.open ? 'end' : rel(s.to)}: ${s.reason}${more}`;
+    return `${s.inferred ? 'silence in' : 'gap in'} ${s.source}${s.cluster !== undefined ? ` of cluster ${s.cluster}` : ''}${s.node ? ` (${s.node})` : ''} ${rel(s.from)}..${s.open ? 'end' : rel(s.to)}: ${s.reason}${more}`;
   }
 }
 
@@ -106,7 +108,7 @@ function recordedGaps(sorted: readonly HistoryRecord[], historyEnd: number, type
   const byKey = new Map<string, GapRecord>();
   for (const r of sorted) {
     if (r.type !== 'gap') continue;
-    const key = `${r.source}\u0000${r.from}\u0000${r.node ?? ''}`;
+    const key = `${r.source}\u0000${r.from}\u0000${r.node ?? ''}\u0000${r.cluster ?? ''}`;
     const prev = byKey.get(key);
     if (!prev || (r.to && !prev.to) || (r.to && prev.to && Date.parse(r.to) > Date.parse(prev.to))) byKey.set(key, r);
   }
@@ -124,6 +126,7 @@ function recordedGaps(sorted: readonly HistoryRecord[], historyEnd: number, type
       ...(g.error ? { error: g.error } : {}),
       affects: g.affects?.length ? [...g.affects] : affectsOf(g.source, typesBySource),
       ...(g.node ? { node: g.node } : {}),
+      ...(g.cluster !== undefined ? { cluster: g.cluster } : {}),
       inferred: false,
     });
   }
@@ -150,11 +153,12 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
   // Silence after the recorder began to stop is the wind-down, not blindness.
   const stopping = sorted.find((r) => r.type === 'note' && r.source === 'recorder' && r.text === 'recorder stopping');
   const observedUntil = stopping ? Math.min(historyEnd, ts(stopping)) : historyEnd;
-  const streams = new Map<string, { type: RecordType; source: string; node?: string; times: number[] }>();
+  const streams = new Map<string, { type: RecordType; source: string; node?: string; cluster?: number; times: number[] }>();
   for (const r of sorted) {
     if (!PERIODIC.has(r.type)) continue;
     let node: string | undefined;
-    let key = `${r.type}\u0000${r.source}`;
+    // Two clusters' probes write the same type from the same source: one cluster's silence must not hide in the other's samples.
+    let key = r.cluster === undefined ? `${r.type}\u0000${r.source}` : `${r.type}\u0000${r.source}\u0000c${r.cluster}`;
     if (r.type === 'cpu') {
       if (!NODE_LEVEL_CPU.has(r.scope)) continue;
       node = r.node;
@@ -163,7 +167,7 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
       key += `\u0000${r.observer}`;
     }
     let s = streams.get(key);
-    if (!s) streams.set(key, (s = { type: r.type, source: r.source, ...(node ? { node } : {}), times: [] }));
+    if (!s) streams.set(key, (s = { type: r.type, source: r.source, ...(node ? { node } : {}), ...(r.cluster !== undefined ? { cluster: r.cluster } : {}), times: [] }));
     s.times.push(ts(r));
   }
   const out: BlindSpot[] = [];
@@ -181,6 +185,7 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
       reason: `no ${s.type} record for ${Math.round((to - from) / 1000)} s (period ${Math.round(period)} ms)`,
       affects: [s.type],
       ...(s.node ? { node: s.node } : {}),
+      ...(s.cluster !== undefined ? { cluster: s.cluster } : {}),
       inferred: true,
     });
     for (let i = 1; i < times.length; i++) {
@@ -192,7 +197,7 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
   // Several scopes of one node's sampler fall silent together: keep one spot per source, node and window.
   const seen = new Set<string>();
   return out.filter((s) => {
-    const k = `${s.source}\u0000${s.node ?? ''}\u0000${s.from}\u0000${s.to}\u0000${s.affects.join()}`;
+    const k = `${s.source}\u0000${s.node ?? ''}\u0000${s.cluster ?? ''}\u0000${s.from}\u0000${s.to}\u0000${s.affects.join()}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -9,3 +9,5 @@ export { buildAnswers, groupRuns, answersMarkdown, describeSpread, QUESTION_ARMS
 export type { AnswerGroups, Answers, Answer, ArmResult, Finding, Grouping, QuestionId, RunRef } from './answers.ts';
 export { METRICS, metricByKey, peakOverNodes, floodPhaseLabel } from './catalog.ts';
 export type { MetricDef } from './catalog.ts';
+export { splitAnalysis, clusterHistory, clusterIndices } from './split.ts';
+export type { SplitMetrics, ClusterFigures } from './split.ts';

@@ -5,8 +5,10 @@
 // NotReady, or a pressure condition under which the kubelet evicted the pod while the node stayed Ready.
 import type { FaultRecord, HistoryRecord } from '../history/records.ts';
 import { PRESSURE_CONDITIONS, type NodeConditionName, type NotReadyInterval, type PressureCondition, type PressureInterval } from './nodes.ts';
+import type { Coverage } from './coverage.ts';
 import { endedAt, endKind, lastNode, ownerKey, type EndKind, type PodLife } from './pods.ts';
-import { ts } from './timeline.ts';
+import { ts, type Timeline } from './timeline.ts';
+import { type Maybe, unknown } from './unknown.ts';
 
 /** Creation times have second precision and arrive through another watch than deletions. */
 const MATCH_SLACK_MS = 2_000;
@@ -174,6 +176,13 @@ export function buildLineage(
     },
     tree: buildTree(rootUids, links, lives, conditions),
   };
+}
+
+/** Pods rescheduled (replacements created), as a bound when the pod watch was blind: replacements created then may be missing. */
+export function rescheduledOf(lives: Map<string, PodLife>, replacements: number, coverage: Coverage, timeline: Timeline): Maybe<number> {
+  const podBlind = coverage.overlapping(['pod'], timeline.phases[0]?.from ?? timeline.start, timeline.end);
+  if (lives.size === 0) return unknown('no pod records in the history');
+  return podBlind.length ? unknown('pod watch blind part of the run: replacements created then may be missing', replacements, 'lower') : replacements;
 }
 
 /** When the failure that began a chain showed first. A kubelet evicts before it posts its pressure, so

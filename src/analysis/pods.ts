@@ -56,7 +56,7 @@ export function podLives(sorted: readonly HistoryRecord[]): Map<string, PodLife>
   for (const r of sorted) {
     if (r.type === 'pod') fold(lives, byName, r);
     else if (r.type === 'k8s-event' && r.involved.kind === 'Pod' && EVICTION_EVENTS.has(r.reason)) {
-      const p = (r.involved.uid && lives.get(r.involved.uid)) || byName.get(`${r.involved.ns ?? ''}/${r.involved.name}`);
+      const p = (r.involved.uid && lives.get(r.involved.uid)) || byName.get(nameKey(r.cluster, r.involved.ns ?? '', r.involved.name));
       // TaintManagerEviction also reports "Cancelling deletion" when a node comes back in time.
       if (p && p.evictedAt === undefined && !/cancel/i.test(r.message)) {
         p.evictedAt = ts(r);
@@ -67,6 +67,9 @@ export function podLives(sorted: readonly HistoryRecord[]): Map<string, PodLife>
   return lives;
 }
 
+/** Pods of two clusters can share a namespace and name (consul-server-0 in each): the cluster is part of a name. */
+const nameKey = (cluster: number | undefined, ns: string, name: string) => `${cluster ?? ''}/${ns}/${name}`;
+
 function fold(lives: Map<string, PodLife>, byName: Map<string, PodLife>, r: PodRecord): void {
   const t = ts(r);
   let p = lives.get(r.uid);
@@ -74,7 +77,7 @@ function fold(lives: Map<string, PodLife>, byName: Map<string, PodLife>, r: PodR
     const created = r.createdAt ? Date.parse(r.createdAt) : NaN;
     p = { uid: r.uid, ns: r.ns, name: r.name, createdAt: Number.isFinite(created) ? Math.min(created, t) : t, firstSeen: t, nodes: [] };
     lives.set(r.uid, p);
-    byName.set(`${r.ns}/${r.name}`, p);
+    byName.set(nameKey(r.cluster, r.ns, r.name), p);
   }
   if (r.ownerUid) p.ownerUid = r.ownerUid;
   if (r.ownerName) p.ownerName = r.ownerName;

@@ -72,8 +72,23 @@ export function recoveryAnalysis(
   const errSlack = opts.errorRateSlack ?? 0.01;
   const base = baselineWindow(timeline);
 
+  // Split-cluster runs: each cluster's Consul and Vault are judged against their own baseline and each
+  // pool by its own observer, and the platform is recovered only when every cluster is. A one-cluster
+  // history is a single group, judged exactly as before.
+  const groups = clusterGroups(sorted);
   const latencyOf = (type: 'consul-latency' | 'vault-latency') => {
-    const recs = sorted.filter((r) => r.type === type) as (LatencyBase & { type: RecordType })[];
+    const parts = groups.map((g) => latencyGroup(sorted.filter((r) => r.type === type && (r.cluster ?? NO_CLUSTER) === g) as (LatencyBase & { type: RecordType })[], type, g));
+    return {
+      p50: combine(parts.map((p) => p.p50), Math.max),
+      err: combine(parts.map((p) => p.err), Math.max),
+      check: parts.every((p) => p.check) ? all(parts.map((p) => p.check!)) : null,
+      present: parts.some((p) => p.present),
+    };
+  };
+  // A blind spot of one cluster's prober blinds that cluster's checks only.
+  const blind = (types: RecordType[], from: number, to: number, g: number) =>
+    coverage.overlapping(types, from, to).some((s) => g === NO_CLUSTER || s.cluster === undefined || s.cluster === g);
+  const latencyGroup = (recs: (LatencyBase & { type: RecordType })[], type: 'consul-latency' | 'vault-latency', g: number) => {
     const times = recs.map(ts);
     const inBase = base ? recs.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
     const okBase = sortedNumbers(inBase.filter((r) => r.error === undefined && typeof r.ms === 'number').map((r) => r.ms!));
@@ -82,7 +97,7 @@ export function recoveryAnalysis(
     const check: Check | null =
       typeof p50 === 'number' && typeof err === 'number'
         ? (from, to) => {
-            if (coverage.overlapping([type], from, to).length) return 'blind';
+            if (blind([type], from, to, g)) return 'blind';
             const win = recs.slice(lowerBound(times, from, (x) => x), lowerBound(times, to, (x) => x));
             if (win.length === 0) return 'blind';
             const ok = sortedNumbers(win.filter((r) => r.error === undefined && typeof r.ms === 'number').map((r) => r.ms!));
@@ -95,23 +110,32 @@ export function recoveryAnalysis(
   const consul = latencyOf('consul-latency');
   const vault = latencyOf('vault-latency');
 
-  const members = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
-  const counts = new Map<string, number>();
-  for (const r of members) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
-  const observer = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-  const mine = members.filter((r) => r.observer === observer);
-  const mtimes = mine.map(ts);
-  const baseMembers = base ? mine.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
-  const poolAlive: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.counts.alive ?? 0)), 0.5) : unknown('no member samples in the baseline');
-  const poolTotal: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.total)), 0.5) : unknown('no member samples in the baseline');
-  const poolCheck = (pred: (r: ConsulMembersRecord) => boolean): Check => (from, to) => {
-    if (coverage.overlapping(['consul-members'], from, to).length) return 'blind';
-    // The pool is sampled: its state at `from` is the last sample at or before it.
-    let first = lowerBound(mtimes, from, (x) => x);
-    if (first > 0 && mtimes[first] !== from) first--;
-    const win = mine.slice(first, lowerBound(mtimes, to, (x) => x));
-    return win.length === 0 ? 'blind' : win.every(pred);
+  const poolGroup = (members: ConsulMembersRecord[], g: number) => {
+    const counts = new Map<string, number>();
+    for (const r of members) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
+    const observer = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+    const mine = members.filter((r) => r.observer === observer);
+    const mtimes = mine.map(ts);
+    const baseMembers = base ? mine.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
+    const alive: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.counts.alive ?? 0)), 0.5) : unknown('no member samples in the baseline');
+    const total: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.total)), 0.5) : unknown('no member samples in the baseline');
+    const check = (pred: (r: ConsulMembersRecord) => boolean): Check => (from, to) => {
+      if (blind(['consul-members'], from, to, g)) return 'blind';
+      // The pool is sampled: its state at `from` is the last sample at or before it.
+      let first = lowerBound(mtimes, from, (x) => x);
+      if (first > 0 && mtimes[first] !== from) first--;
+      const win = mine.slice(first, lowerBound(mtimes, to, (x) => x));
+      return win.length === 0 ? 'blind' : win.every(pred);
+    };
+    return { alive, total, check };
   };
+  const members = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
+  const pools = groups.map((g) => poolGroup(members.filter((r) => (r.cluster ?? NO_CLUSTER) === g), g));
+  // Several pools: the lab's members are the sum of its pools.
+  const poolAlive = combine(pools.map((p) => p.alive), (...xs) => xs.reduce((a, b) => a + b, 0));
+  const poolTotal = combine(pools.map((p) => p.total), (...xs) => xs.reduce((a, b) => a + b, 0));
+  const poolCheck = (pred: (r: ConsulMembersRecord, pool: number) => boolean): Check =>
+    all(pools.map((p, i) => p.check((r) => pred(r, i))));
 
   const nodesPresent = segments.length > 0;
   const checks: Record<CriterionName, { check: Check | null; required: boolean; note?: string }> = {
@@ -124,7 +148,7 @@ export function recoveryAnalysis(
     consul: { check: consul.check, required: true, ...(consul.check ? {} : { note: reasonOf(consul.p50, consul.err) }) },
     vault: { check: vault.check, required: true, ...(vault.check ? {} : { note: reasonOf(vault.p50, vault.err) }) },
     poolAlive: {
-      check: typeof poolAlive === 'number' ? poolCheck((r) => (r.counts.alive ?? 0) >= poolAlive) : null,
+      check: typeof poolAlive === 'number' ? poolCheck((r, i) => (r.counts.alive ?? 0) >= (pools[i]!.alive as number)) : null,
       required: true,
       ...(typeof poolAlive === 'number' ? {} : { note: poolAlive.reason }),
     },
@@ -132,7 +156,7 @@ export function recoveryAnalysis(
     // on its own because it is question 2's subject, not part of "the platform works again". No
     // tolerance: it is a count, and 6 phantoms in a pool of 34 are within 20 % yet are the whole story.
     poolSize: {
-      check: typeof poolTotal === 'number' ? poolCheck((r) => r.total <= poolTotal) : null,
+      check: typeof poolTotal === 'number' ? poolCheck((r, i) => r.total <= (pools[i]!.total as number)) : null,
       required: false,
       ...(typeof poolTotal === 'number' ? {} : { note: poolTotal.reason }),
     },
@@ -203,6 +227,32 @@ export function recoveryAnalysis(
   if (r.recoveredAt !== undefined) result.recoveredAt = r.recoveredAt;
   result.status = r.disruptedAt === undefined && v === 0 ? 'never-disrupted' : typeof v === 'number' ? 'recovered' : v === null ? 'not-recovered' : 'unknown';
   return result;
+}
+
+/** The group of records without a cluster: every record of a one-cluster history. */
+const NO_CLUSTER = -1;
+
+/** The clusters a history's records name, or the one group of a history that names none. */
+function clusterGroups(sorted: readonly HistoryRecord[]): number[] {
+  const seen = new Set<number>();
+  for (const r of sorted) if (typeof r.cluster === 'number') seen.add(r.cluster);
+  return seen.size ? [...seen].sort((a, b) => a - b) : [NO_CLUSTER];
+}
+
+/** One value from a group's values: the group's own when there is one; otherwise `f` of all, or the first Unknown. */
+function combine(vs: Maybe<number>[], f: (...xs: number[]) => number): Maybe<number> {
+  if (vs.length === 1) return vs[0]!;
+  const bad = vs.find((v): v is Exclude<Maybe<number>, number> => typeof v !== 'number');
+  return bad ?? f(...(vs as number[]));
+}
+
+/** Every check's verdict at once: broken if one is, blind if one is and none is broken. */
+function all(checks: Check[]): Check {
+  if (checks.length === 1) return checks[0]!;
+  return (from, to) => {
+    const vs = checks.map((c) => c(from, to));
+    return vs.includes(false) ? false : vs.includes('blind') ? 'blind' : true;
+  };
 }
 
 function reasonOf(a: Maybe<number>, b: Maybe<number>): string {

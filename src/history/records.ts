@@ -15,6 +15,12 @@ export interface Base {
   seq: number;
   /** Which watcher / sampler / controller part produced the record, e.g. 'watch/pods', 'sampler/cpu'. */
   source: string;
+  /**
+   * Which cluster the record is about, in a split-cluster run (scenario `clusters: 2`): 0 for the first
+   * kind cluster, 1 for the second. Absent in one-cluster runs and on records about the whole lab (phases,
+   * the Kafka cut, Kafka itself, the controller's notes): those belong to every cluster.
+   */
+  cluster?: number;
 }
 
 export type { PhaseName };
@@ -70,8 +76,6 @@ export interface NodeRecord extends Base {
   conditions: NodeCondition[];
   taints: Taint[];
   unschedulable: boolean;
-  /** Cluster index when the scenario runs split clusters. */
-  cluster?: number;
 }
 
 export interface PodRecord extends Base {
@@ -95,7 +99,6 @@ export interface PodRecord extends Base {
   replaces?: string;
   /** metadata.creationTimestamp: a pod first seen in a watch's initial list was created before the watch. */
   createdAt?: string;
-  cluster?: number;
 }
 
 export interface K8sEventRecord extends Base {
@@ -110,7 +113,6 @@ export interface K8sEventRecord extends Base {
   reporter?: string;
   firstTimestamp?: string;
   lastTimestamp?: string;
-  cluster?: number;
 }
 
 export type CpuScope = 'node' | 'runtime' | 'kubelet' | 'shims' | 'pods' | 'pod' | 'container';
