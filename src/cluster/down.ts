@@ -6,19 +6,31 @@ import { stateDir } from '../util/paths.ts';
 import { removeDcNetwork } from '../components/dc-network.ts';
 import { removeKafkaContainer } from '../components/kafka.ts';
 import { clusterExists, deleteCluster, ensureKind } from './kind.ts';
+import { credentialsFileName } from '../components/vault.ts';
+import { DEFAULT_CLUSTER, secondCluster } from './settings.ts';
 import { clearState } from './state.ts';
 
+/** The clusters `down` removes for a lab named `clusterName`: it and its second (split clusters), whether the state knows of the second or not. */
+export function clustersToRemove(clusterName: string): string[] {
+  return [clusterName, secondCluster({ ...DEFAULT_CLUSTER, name: clusterName }).name];
+}
+
 /**
- * Removes the lab: its kind cluster (and with it the kube context), the Kafka container, the lab's Docker
- * networks and its state. Touches nothing it did not create: every container and network it removes
- * carries the lab's name or label.
+ * Removes the lab: its kind clusters (and with them their kube contexts), the Kafka container, the lab's
+ * Docker networks and its state. Touches nothing it did not create: every cluster, container and network
+ * it removes carries the lab's name or label.
  */
 export async function down(clusterName: string, opts: { keepControllerState?: boolean } = {}): Promise<void> {
   const kind = await ensureKind();
-  await task(`Cluster ${clusterName} deleted`, async (t) => {
-    if (await clusterExists(kind, clusterName)) await deleteCluster(kind, clusterName);
-    else t.detail('was not there');
-  });
+  for (const [i, name] of clustersToRemove(clusterName).entries()) {
+    const there = await clusterExists(kind, name);
+    // The second cluster is mentioned only when there was one: a one-cluster lab's down reads as before.
+    if (i > 0 && !there) continue;
+    await task(`Cluster ${name} deleted`, async (t) => {
+      if (there) await deleteCluster(kind, name);
+      else t.detail('was not there');
+    });
+  }
   await task('Kafka container and lab networks removed', async () => {
     await removeKafkaContainer();
     // Leftovers of interrupted tests carry the label too.
@@ -35,7 +47,8 @@ export async function down(clusterName: string, opts: { keepControllerState?: bo
   await task('Lab state removed', async () => {
     clearState();
     // A replay that recreates the cluster keeps its own lock and journal: they belong to the running controller.
-    const files = ['vault-credentials.json', 'kind-config.yaml', ...(opts.keepControllerState ? [] : ['faults.jsonl', 'controller.lock'])];
+    const perCluster = clustersToRemove(clusterName).flatMap((name, i) => [credentialsFileName(name), i === 0 ? 'kind-config.yaml' : `kind-config-${name}.yaml`]);
+    const files = [...perCluster, ...(opts.keepControllerState ? [] : ['faults.jsonl', 'controller.lock'])];
     for (const f of files) rmSync(join(stateDir, f), { force: true });
   });
 }

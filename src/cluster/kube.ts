@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { LabError } from '../util/errors.ts';
-import { kubeContextName } from './settings.ts';
+import { LAB_CLUSTER_NAMES, kubeContextName } from './settings.ts';
 
 export interface ContextChoice {
   clusterName: string;
@@ -18,11 +18,20 @@ function isLoopback(server: string): boolean {
 }
 
 /**
- * The kube config the lab acts through. It never follows the user's current context: it selects the lab's
- * own kind context and checks it points at a local kind API server, or the one foreign context the user
- * named on the command line. Anything else is refused, before a single request is sent.
+ * The kube config the lab acts through. It never follows the user's current context: it selects one of the
+ * lab's own kind contexts (`kind-outage-lab`, and `kind-outage-lab-b` of a split lab) and checks it points at
+ * a local kind API server, or the one foreign context the user named on the command line. Anything else is
+ * refused, before a single request is sent.
  */
 export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
+  // Only the lab's own clusters (the second one of a split lab included), even local ones: another kind
+  // cluster on this machine is someone else's.
+  if (!choice.foreignContext && !LAB_CLUSTER_NAMES.includes(choice.clusterName)) {
+    throw new LabError(
+      `refusing kube context "${kubeContextName(choice.clusterName)}": ${choice.clusterName} is not one of the lab's clusters (${LAB_CLUSTER_NAMES.join(', ')})`,
+      'if you really mean to run the lab against it, pass --foreign-context ' + kubeContextName(choice.clusterName),
+    );
+  }
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const wanted = choice.foreignContext ?? kubeContextName(choice.clusterName);

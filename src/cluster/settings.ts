@@ -62,6 +62,29 @@ export function kubeContextName(clusterName: string): string {
   return `kind-${clusterName}`;
 }
 
+/**
+ * Split clusters (scenario `clusters: 2`): the second kind cluster is the first one's twin, named apart and
+ * with host ports of its own, so both platforms' Consul and Vault answer on loopback at the same time.
+ * Kafka is not doubled: one broker (the data centre) serves both, on the first cluster's port.
+ */
+export const SECOND_CLUSTER_SUFFIX = '-b';
+export const SECOND_CLUSTER_PORT_OFFSET = 10;
+
+export function secondCluster(first: ClusterSettings): ClusterSettings {
+  const o = SECOND_CLUSTER_PORT_OFFSET;
+  return {
+    ...first,
+    name: `${first.name}${SECOND_CLUSTER_SUFFIX}`,
+    consulHostPort: first.consulHostPort + o,
+    vaultHostPort: first.vaultHostPort + o,
+    // Mapped by kind at creation like the first cluster's, so it must not collide with it; no broker uses it with two clusters.
+    kafkaInClusterHostPort: first.kafkaInClusterHostPort + o,
+  };
+}
+
+/** The kind clusters this lab may ever create: its own and its second. The kube context guard accepts these and nothing else. */
+export const LAB_CLUSTER_NAMES: readonly string[] = [DEFAULT_CLUSTER.name, secondCluster(DEFAULT_CLUSTER).name];
+
 /** Loopback ports can collide with whatever else a laptop runs; these variables move them. */
 export const PORT_ENV = {
   consulHostPort: 'LAB_CONSUL_PORT',

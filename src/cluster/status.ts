@@ -6,7 +6,8 @@ import { kafkaRoundTrip } from '../components/kafka.ts';
 import { loadCredentials, vaultHealth, vaultKvRoundTrip } from '../components/vault.ts';
 import { clients } from './kube.ts';
 import { isReady } from './nodes.ts';
-import type { LabState } from './state.ts';
+import type { ClusterSettings } from './settings.ts';
+import { labClusters, type LabState } from './state.ts';
 
 export interface StatusRow {
   [k: string]: string;
@@ -31,35 +32,47 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms:
 }
 
 export async function nodeRows(state: LabState): Promise<StatusRow[]> {
-  const c = clients({ clusterName: state.settings.name });
-  const nodes = (await c.core.listNode()).items;
   const stats = await capture('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']).catch(() => '');
   const byName = new Map(stats.split('\n').map((l) => [l.split(' ')[0], l.split(' ').slice(1).join(' ')] as const));
-  return nodes.map((n) => {
-    const name = n.metadata?.name ?? '?';
-    const [cpu = '?', ...mem] = (byName.get(name) ?? '? ?').split(' ');
-    return { node: name, ready: isReady(n) ? 'Ready' : 'NotReady', cpu, memory: mem.join(' '), version: n.status?.nodeInfo?.kubeletVersion ?? '?' };
-  });
+  const rows: StatusRow[] = [];
+  // Node names carry their cluster's name, so one table serves one cluster or two.
+  for (const cluster of labClusters(state)) {
+    const nodes = (await clients({ clusterName: cluster.name }).core.listNode()).items;
+    for (const n of nodes) {
+      const name = n.metadata?.name ?? '?';
+      const [cpu = '?', ...mem] = (byName.get(name) ?? '? ?').split(' ');
+      rows.push({ node: name, ready: isReady(n) ? 'Ready' : 'NotReady', cpu, memory: mem.join(' '), version: n.status?.nodeInfo?.kubeletVersion ?? '?' });
+    }
+  }
+  return rows;
 }
 
 export async function componentRows(state: LabState): Promise<StatusRow[]> {
-  const s = state.settings;
-  const consul = consulClient(s.consulHostPort);
   const rows: StatusRow[] = [];
   const k = await timed(() => kafkaRoundTrip(state.kafka));
   rows.push({ component: 'kafka', health: k.ok ? `ok, ${state.kafkaPlacement}` : `DOWN (${state.kafkaPlacement}): ${k.error}`, version: state.images.kafka?.split(':')[1] ?? '?', probe: `${k.ms.toFixed(0)} ms round trip` });
+  const clusters = labClusters(state);
+  for (const s of clusters) rows.push(...(await platformRows(s, clusters.length > 1)));
+  return rows;
+}
+
+/** One cluster's Consul and Vault; named after their cluster when the lab has two. */
+async function platformRows(s: ClusterSettings, named: boolean): Promise<StatusRow[]> {
+  const of = named ? ` (${s.name})` : '';
+  const consul = consulClient(s.consulHostPort);
+  const rows: StatusRow[] = [];
   const cv = await timed(async () => ({ v: await consulVersion(consul), m: await memberCounts(consul), kv: await consulKvRoundTrip(consul) }));
   rows.push({
-    component: 'consul',
+    component: `consul${of}`,
     health: cv.ok ? `ok, pool ${cv.value.m.alive} alive / ${cv.value.m.failed} failed / ${cv.value.m.left} left` : `DOWN: ${cv.error}`,
     version: cv.ok ? cv.value.v : '?',
     probe: cv.ok ? `${cv.value.kv.toFixed(1)} ms KV read` : `${cv.ms.toFixed(0)} ms`,
   });
   const vh = await timed(() => vaultHealth(s.vaultHostPort));
-  const creds = loadCredentials();
+  const creds = loadCredentials(s.name);
   const vkv = vh.ok && !vh.value.sealed && creds ? await timed(() => vaultKvRoundTrip(s.vaultHostPort, creds.rootToken)) : undefined;
   rows.push({
-    component: 'vault',
+    component: `vault${of}`,
     health: vh.ok ? (vh.value.sealed ? 'SEALED' : vh.value.initialized ? 'ok, unsealed' : 'not initialised') : `DOWN: ${vh.error}`,
     version: vh.ok ? vh.value.version : '?',
     probe: vkv ? (vkv.ok ? `${vkv.ms.toFixed(1)} ms KV read` : `KV failed: ${vkv.error}`) : '-',

@@ -2,7 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { dockerMemoryBytes } from '../util/sizes.ts';
 import { join } from 'node:path';
 import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
-import { requireMemory } from '../host/resources.ts';
+import { labMemoryGiB, requireMemory } from '../host/resources.ts';
 import { requirePortsFree } from '../host/ports.ts';
 import { ensureImages, type ImageSource } from '../images/build.ts';
 import { info, task } from '../ui/progress.ts';
@@ -20,15 +20,19 @@ import { clients } from './kube.ts';
 import { loadImagesEarly, NO_EARLY_LOAD, type EarlyImage, type EarlyLoad } from './early-load.ts';
 import { applyAll, loadManifest, resolveImages } from './manifests.ts';
 import { isReady, limitNodeContainers, startStoppedNodes } from './nodes.ts';
-import { NODE_PORTS, PORT_ENV, withEnvPorts, type ClusterSettings, type KafkaPlacement } from './settings.ts';
+import { LabError } from '../util/errors.ts';
+import { NODE_PORTS, PORT_ENV, SECOND_CLUSTER_PORT_OFFSET, kubeContextName, secondCluster, withEnvPorts, type ClusterSettings, type KafkaPlacement } from './settings.ts';
 import { readState, writeState, type LabState } from './state.ts';
 
 export interface UpOptions {
+  /** The lab's cluster; with two clusters, the first, the second being its twin (settings.secondCluster). */
   settings: ClusterSettings;
   source?: ImageSource;
   consul?: ConsulTunings;
   /** Where Kafka runs; unset keeps the running lab's choice (external for a new lab). */
   kafka?: KafkaPlacement;
+  /** One cluster, or two of `settings.workers` workers each sharing one Kafka; unset keeps the running lab's count (one for a new lab). */
+  clusters?: 1 | 2;
 }
 
 const MEM_GIB = (m: string) => (dockerMemoryBytes(m) ?? 0) / 1024 ** 3;
@@ -53,10 +57,33 @@ export function imagePlacement(nodes: string[], images: Record<string, string>, 
   ];
 }
 
-/** From nothing (or from a half-broken lab) to a cluster with healthy Kafka, Consul and Vault, proven by their clients. */
+/** The clusters `lab up` wants: the first, and its twin when two are asked for. */
+export function wantedClusters(first: ClusterSettings, count: 1 | 2): ClusterSettings[] {
+  return count === 2 ? [first, secondCluster(first)] : [first];
+}
+
+/** One cluster's part of `lab up`, as it goes along. */
+interface UpCluster {
+  s: ClusterSettings;
+  /** The lab's first cluster (the one the broker is recreated with). */
+  first: boolean;
+  exists: boolean;
+  early: EarlyLoad;
+  nodes: string[];
+}
+
+/** From nothing (or from a half-broken lab) to clusters with healthy Kafka, Consul and Vault, proven by their clients. */
 export async function up(opts: UpOptions): Promise<LabState> {
   const s = withEnvPorts(opts.settings);
-  const placement: KafkaPlacement = opts.kafka ?? readState()?.kafkaPlacement ?? 'external';
+  const previous = readState();
+  const placement: KafkaPlacement = opts.kafka ?? previous?.kafkaPlacement ?? 'external';
+  const count: 1 | 2 = opts.clusters ?? (previous?.second ? 2 : 1);
+  if (count === 2 && placement === 'in-cluster') {
+    throw new LabError(
+      'two clusters share one Kafka outside them (the data centre); an in-cluster broker would live in one of the two',
+      'use --kafka external with --clusters 2 (scenario: kafka.placement: external with clusters: 2)',
+    );
+  }
   const log = join(logsDir(), 'up.log');
 
   await task('Docker engine', async (t) => {
@@ -75,71 +102,97 @@ export async function up(opts: UpOptions): Promise<LabState> {
     return k;
   });
 
-  let exists = await clusterExists(kind, s.name);
-  if (exists) {
-    const count = (await nodeContainers(kind, s.name)).length;
-    // A cluster of another size (left by another checkout, or a crashed run) cannot be reused as is.
-    if (count !== s.workers + 1) {
-      await task(`Cluster ${s.name} has ${count} nodes, this lab wants ${s.workers + 1}: recreating`, () => deleteCluster(kind, s.name, { logFile: log }));
+  // A second cluster no longer wanted goes first: its memory is what the remaining one may need.
+  const unwanted = secondCluster(s).name;
+  if (count === 1 && (await clusterExists(kind, unwanted))) {
+    await task(`Cluster ${unwanted} deleted (one cluster wanted)`, () => deleteCluster(kind, unwanted, { logFile: log }));
+  }
+
+  const clusters: UpCluster[] = [];
+  for (const [i, cs] of wantedClusters(s, count).entries()) {
+    let exists = await clusterExists(kind, cs.name);
+    if (exists) {
+      const n = (await nodeContainers(kind, cs.name)).length;
+      // A cluster of another size (left by another checkout, or a crashed run) cannot be reused as is.
+      if (n !== cs.workers + 1) {
+        await task(`Cluster ${cs.name} has ${n} nodes, this lab wants ${cs.workers + 1}: recreating`, () => deleteCluster(kind, cs.name, { logFile: log }));
+        exists = false;
+      }
+    }
+    // kind maps host ports only at creation: a cluster made before the in-cluster option (or with another
+    // LAB_KAFKA_IN_CLUSTER_PORT) cannot give the host a path to an in-cluster broker.
+    if (exists && placement === 'in-cluster' && !(await controlPlaneForwards(cs.name, NODE_PORTS.kafka, cs.kafkaInClusterHostPort))) {
+      await task(`Cluster ${cs.name} does not forward 127.0.0.1:${cs.kafkaInClusterHostPort} to an in-cluster Kafka: recreating`, () => deleteCluster(kind, cs.name, { logFile: log }));
       exists = false;
     }
+    clusters.push({ s: cs, first: i === 0, exists, early: NO_EARLY_LOAD, nodes: [] });
   }
-  // kind maps host ports only at creation: a cluster made before the in-cluster option (or with another
-  // LAB_KAFKA_IN_CLUSTER_PORT) cannot give the host a path to an in-cluster broker.
-  if (exists && placement === 'in-cluster' && !(await controlPlaneForwards(s.name, NODE_PORTS.kafka, s.kafkaInClusterHostPort))) {
-    await task(`Cluster ${s.name} does not forward 127.0.0.1:${s.kafkaInClusterHostPort} to an in-cluster Kafka: recreating`, () => deleteCluster(kind, s.name, { logFile: log }));
-    exists = false;
-  }
-  let early: EarlyLoad = NO_EARLY_LOAD;
-  await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
-    if (exists) {
-      const started = await startStoppedNodes(await nodeContainers(kind, s.name));
-      t.detail(started.length ? `restarted ${started.join(', ')}` : 'reused');
-      return;
-    }
-    // A broker left from an earlier cluster is the lab's own: it is recreated with the new one, and its port freed.
-    await removeKafkaContainer();
-    await requirePortsFree({
-      [PORT_ENV.consulHostPort]: s.consulHostPort,
-      [PORT_ENV.vaultHostPort]: s.vaultHostPort,
-      [PORT_ENV.kafkaHostPort]: s.kafkaHostPort,
-      [PORT_ENV.kafkaInClusterHostPort]: s.kafkaInClusterHostPort,
-    });
-    requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
-    const local = !(await nodeImageIsUpstream(images.node!));
-    const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
-    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
-    t.step('kind create cluster');
-    let failed = false;
-    early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
-      deadline: Date.now() + 5 * 60_000,
-      aborted: () => failed,
-    });
-    try {
-      await run(kind, ['create', 'cluster', '--name', s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-    t.detail('image imports begun while kubeadm ran');
-    void early.done.then((done) => {
-      if (done.skipped.length) appendFileSync(log, `\nearly image import skipped (kind load does these): ${done.skipped.join('; ')}\n`);
-    });
-  });
 
-  const nodes = await nodeContainers(kind, s.name);
+  // Everything about to be created must fit at once: with two clusters, a second control plane beside the same workers.
+  const creating = clusters.filter((c) => !c.exists);
+  if (creating.length) {
+    const need = labMemoryGiB({
+      controlPlanes: creating.length,
+      controlPlaneGiB: MEM_GIB(s.controlPlaneMemory),
+      workers: creating.reduce((n, c) => n + c.s.workers, 0),
+      workerGiB: MEM_GIB(s.nodeMemory),
+      kafka: creating.some((c) => c.first),
+    });
+    const what = creating.map((c) => `${c.s.name} (${c.s.workers + 1} nodes)`).join(' and ');
+    requireMemory(need, `${what}${creating.some((c) => c.first) ? ' plus Kafka' : ''}`);
+  }
+
+  const local = !(await nodeImageIsUpstream(images.node!));
+  for (const c of clusters) {
+    await task(`Cluster ${c.s.name}: 1 control plane + ${c.s.workers} workers`, async (t) => {
+      if (c.exists) {
+        const started = await startStoppedNodes(await nodeContainers(kind, c.s.name));
+        t.detail(started.length ? `restarted ${started.join(', ')}` : 'reused');
+        return;
+      }
+      // A broker left from an earlier lab is the lab's own: it is recreated with the lab's first cluster, and its port freed.
+      if (c.first) await removeKafkaContainer();
+      // The second cluster's ports follow the first's at an offset, so the same variables move them.
+      await requirePortsFree(portsToCheck(c.s, c.first), c.first ? '' : `, plus ${SECOND_CLUSTER_PORT_OFFSET} for the second cluster ${c.s.name}`);
+      // Imports still running into the cluster made just before would take the cores this kubeadm needs.
+      for (const other of clusters) if (other !== c) await other.early.done;
+      const cfgFile = join(ensureDir(stateDir), c.first ? 'kind-config.yaml' : `kind-config-${c.s.name}.yaml`);
+      writeFileSync(cfgFile, renderKindConfig(kindConfig(c.s, images.node!, local, await engineMemoryBytes())));
+      t.step('kind create cluster');
+      let failed = false;
+      c.early = loadImagesEarly(imagePlacement(expectedNodeNames(c.s.name, c.s.workers), images, placement), {
+        deadline: Date.now() + 5 * 60_000,
+        aborted: () => failed,
+      });
+      try {
+        await run(kind, ['create', 'cluster', '--name', c.s.name, '--config', cfgFile, '--retain=false'], { logFile: log, timeoutMs: 10 * 60_000 });
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+      t.detail('image imports begun while kubeadm ran');
+      void c.early.done.then((done) => {
+        if (done.skipped.length) appendFileSync(log, `\nearly image import into ${c.s.name} skipped (kind load does these): ${done.skipped.join('; ')}\n`);
+      });
+    });
+    c.nodes = await nodeContainers(kind, c.s.name);
+  }
+
+  const allNodes = clusters.flatMap((c) => c.nodes);
   await task('Node containers sized like small VMs', async (t) => {
-    await limitNodeContainers(nodes, s.controlPlaneCpus, s.controlPlaneMemory, s.nodeCpus, s.nodeMemory);
-    t.detail(`workers ${s.nodeCpus} CPU / ${s.nodeMemory}, control plane ${s.controlPlaneCpus} CPU / ${s.controlPlaneMemory}`);
+    await limitNodeContainers(allNodes, s.controlPlaneCpus, s.controlPlaneMemory, s.nodeCpus, s.nodeMemory);
+    const cps = clusters.length === 2 ? ' (each cluster)' : '';
+    t.detail(`workers ${s.nodeCpus} CPU / ${s.nodeMemory}, control plane${cps} ${s.controlPlaneCpus} CPU / ${s.controlPlaneMemory}`);
   });
 
   // Kafka boots on its JVM while the images are side-loaded: the two do not depend on each other.
-  // An in-cluster broker is deployed with Consul and Vault below; here only the external one goes.
+  // An in-cluster broker is deployed with Consul and Vault below; here only the external one goes,
+  // and every node of every cluster joins its network: one data centre for all the platforms.
   const kafkaStarting: Promise<{ ep: KafkaEndpoint; subnet?: string }> =
     placement === 'external'
       ? task('Kafka outside the cluster (the data centre network)', async (t) => {
           const subnet = await ensureDcNetwork();
-          for (const n of nodes) await connectNode(n);
+          for (const n of allNodes) await connectNode(n);
           t.step('starting broker');
           const ep = await ensureKafkaContainer(images.kafka!, subnet, s.kafkaHostPort);
           t.step('waiting for the broker');
@@ -147,91 +200,121 @@ export async function up(opts: UpOptions): Promise<LabState> {
           t.detail(`pods: ${ep.internal}, host: ${ep.external}`);
           return { ep, subnet };
         })
-      : removeExternalKafka(nodes).then(() => ({ ep: kafkaInClusterEndpoint(s.kafkaInClusterHostPort) }));
+      : removeExternalKafka(allNodes).then(() => ({ ep: kafkaInClusterEndpoint(s.kafkaInClusterHostPort) }));
   // Awaited below; this only keeps a failure from surfacing as unhandled while the images load.
   kafkaStarting.catch(() => undefined);
 
-  const c = clients({ clusterName: s.name });
-  // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
-  const loadImages = (targets: string[]) =>
-    Promise.all(
-      onNodes(imagePlacement(nodes, images, placement), targets).map(async ({ ref, nodes: on }) => {
-        await Promise.all(on.map((n) => early.nodeDone(n)));
-        await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
-      }),
-    );
-  const cp = nodes.filter((n) => n.endsWith('-control-plane'));
-  await task('Control-plane images loaded (Consul, Vault)', () => loadImages(cp));
-  // Only the replay's workload needs the workers' images: they load while Consul and Vault come up.
-  const workerImages = task('Worker images loaded (apps, Consul agent)', () => loadImages(nodes.filter((n) => !cp.includes(n))));
-  workerImages.catch(() => undefined);
+  const workerImages: Promise<unknown>[] = [];
+  for (const c of clusters) {
+    const k = clients({ clusterName: c.s.name });
+    const of = clusters.length > 1 ? ` of ${c.s.name}` : '';
+    // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
+    const loadImages = (targets: string[]) =>
+      Promise.all(
+        onNodes(imagePlacement(c.nodes, images, placement), targets).map(async ({ ref, nodes: on }) => {
+          await Promise.all(on.map((n) => c.early.nodeDone(n)));
+          await run(kind, ['load', 'docker-image', '--name', c.s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
+        }),
+      );
+    const cp = c.nodes.filter((n) => n.endsWith('-control-plane'));
+    await task(`Control-plane images loaded${of} (Consul, Vault)`, () => loadImages(cp));
+    // Only the replay's workload needs the workers' images: they load while Consul and Vault come up.
+    const w = task(`Worker images loaded${of} (apps, Consul agent)`, () => loadImages(c.nodes.filter((n) => !cp.includes(n))));
+    w.catch(() => undefined);
+    workerImages.push(w);
 
-  await task(placement === 'in-cluster' ? 'Consul (3 servers), Vault and Kafka (StatefulSet) deployed' : 'Consul (3 servers) and Vault deployed', async (t) => {
-    const objs = [
-      ...loadManifest('base/namespace.yaml'),
-      consulConfigMap(opts.consul ?? CONSUL_2019),
-      ...loadManifest('consul/servers.yaml'),
-      ...loadManifest('vault/vault.yaml'),
-      ...(placement === 'in-cluster' ? renderKafkaInCluster(s.kafkaInClusterHostPort) : []),
-    ];
-    await applyAll(c.objects, resolveImages(objs, images));
-    // Switching back to the external broker: the in-cluster one goes, so only one Kafka ever runs.
-    if (placement === 'external' && (await removeKafkaInCluster(c.objects, c.core))) t.detail('in-cluster Kafka removed');
-  });
+    await task(placement === 'in-cluster' ? 'Consul (3 servers), Vault and Kafka (StatefulSet) deployed' : `Consul (3 servers) and Vault deployed${of}`, async (t) => {
+      const objs = [
+        ...loadManifest('base/namespace.yaml'),
+        consulConfigMap(opts.consul ?? CONSUL_2019),
+        ...loadManifest('consul/servers.yaml'),
+        ...loadManifest('vault/vault.yaml'),
+        ...(placement === 'in-cluster' ? renderKafkaInCluster(c.s.kafkaInClusterHostPort) : []),
+      ];
+      await applyAll(k.objects, resolveImages(objs, images));
+      // Switching back to the external broker: the in-cluster one goes, so only one Kafka ever runs.
+      if (placement === 'external' && (await removeKafkaInCluster(k.objects, k.core))) t.detail('in-cluster Kafka removed');
+    });
+  }
 
-  await task('Nodes Ready', async (t) => {
-    await waitFor(
-      async () => {
-        const list = (await c.core.listNode()).items;
-        const ready = list.filter(isReady).length;
-        t.step(`${ready}/${list.length} Ready`);
-        return list.length === nodes.length && ready === list.length;
-      },
-      { timeoutMs: 5 * 60_000, what: 'all nodes Ready', hint: `docker exec ${s.name}-worker journalctl -u kubelet | tail` },
-    );
-  });
+  for (const c of clusters) {
+    const k = clients({ clusterName: c.s.name });
+    await task(`Nodes Ready${clusters.length > 1 ? ` (${c.s.name})` : ''}`, async (t) => {
+      await waitFor(
+        async () => {
+          const list = (await k.core.listNode()).items;
+          const ready = list.filter(isReady).length;
+          t.step(`${ready}/${list.length} Ready`);
+          return list.length === c.nodes.length && ready === list.length;
+        },
+        { timeoutMs: 5 * 60_000, what: `all nodes of ${c.s.name} Ready`, hint: `docker exec ${c.s.name}-worker journalctl -u kubelet | tail` },
+      );
+    });
+  }
 
   const kafka = await kafkaStarting;
-  const probes = await task('Kafka, Consul, Vault: round trips through their clients', async (t) => {
-    t.step('Consul leader');
-    const consul = consulClient(s.consulHostPort);
-    await waitFor(async () => (await consulLeader(consul)) || undefined, {
-      timeoutMs: 4 * 60_000,
-      what: 'a Consul leader',
-      hint: 'kubectl -n lab logs consul-server-0',
+  for (const c of clusters) {
+    const of = clusters.length > 1 ? ` (${c.s.name})` : '';
+    const ctx = clusters.length > 1 ? `--context ${kubeContextName(c.s.name)} ` : '';
+    await task(`${c.first ? 'Kafka, ' : ''}Consul, Vault: round trips through their clients${of}`, async (t) => {
+      t.step('Consul leader');
+      const consul = consulClient(c.s.consulHostPort);
+      await waitFor(async () => (await consulLeader(consul)) || undefined, {
+        timeoutMs: 4 * 60_000,
+        what: `a Consul leader in ${c.s.name}`,
+        hint: `kubectl ${ctx}-n lab logs consul-server-0`,
+      });
+      const consulMs = await consulKvRoundTrip(consul);
+      const members = await memberCounts(consul);
+      t.step('Vault');
+      const creds = await waitFor(() => ensureVaultUnsealed(c.s.vaultHostPort, c.s.name), {
+        timeoutMs: 4 * 60_000,
+        what: `Vault of ${c.s.name} to be initialised and unsealed`,
+        hint: `kubectl ${ctx}-n lab logs deploy/vault -c vault`,
+      });
+      const vaultMs = await waitFor(() => vaultKvRoundTrip(c.s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
+      if (!c.first) {
+        t.detail(`Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
+        return;
+      }
+      if (placement === 'in-cluster') {
+        const k = clients({ clusterName: c.s.name });
+        await waitForKafkaRollout(k.apps, (x) => t.step(`Kafka: ${x}`));
+        t.step('Kafka: topics');
+        await waitForKafka(kafka.ep, 3, 120_000, inClusterDiagnosis(k.core, c.s.name));
+      }
+      t.step('Kafka');
+      const kafkaMs = await kafkaRoundTrip(kafka.ep);
+      t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
     });
-    const consulMs = await consulKvRoundTrip(consul);
-    const members = await memberCounts(consul);
-    t.step('Vault');
-    const creds = await waitFor(() => ensureVaultUnsealed(s.vaultHostPort), {
-      timeoutMs: 4 * 60_000,
-      what: 'Vault to be initialised and unsealed',
-      hint: 'kubectl -n lab logs deploy/vault -c vault',
-    });
-    const vaultMs = await waitFor(() => vaultKvRoundTrip(s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
-    if (placement === 'in-cluster') {
-      await waitForKafkaRollout(c.apps, (x) => t.step(`Kafka: ${x}`));
-      t.step('Kafka: topics');
-      await waitForKafka(kafka.ep, 3, 120_000, inClusterDiagnosis(c.core, s.name));
-    }
-    t.step('Kafka');
-    const kafkaMs = await kafkaRoundTrip(kafka.ep);
-    t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
-    return { kafkaMs, consulMs, vaultMs };
-  });
-  void probes;
-  await workerImages;
+  }
+  await Promise.all(workerImages);
 
+  const reused = clusters.every((c) => c.exists);
   const state: LabState = {
     settings: s,
+    ...(count === 2 ? { second: clusters[1]!.s } : {}),
     images,
     kafkaPlacement: placement,
     kafka: kafka.ep,
     ...(kafka.subnet ? { dcSubnet: kafka.subnet } : {}),
-    upAt: readState()?.upAt && exists ? readState()!.upAt : new Date().toISOString(),
+    upAt: previous?.upAt && reused ? previous.upAt : new Date().toISOString(),
   };
   writeState(state);
   return state;
+}
+
+/**
+ * The loopback ports a new cluster will bind, by the setting that moves them. The broker's port is the
+ * first cluster's business (one broker for the lab).
+ */
+export function portsToCheck(s: ClusterSettings, first: boolean): Record<string, number> {
+  return {
+    [PORT_ENV.consulHostPort]: s.consulHostPort,
+    [PORT_ENV.vaultHostPort]: s.vaultHostPort,
+    ...(first ? { [PORT_ENV.kafkaHostPort]: s.kafkaHostPort } : {}),
+    [PORT_ENV.kafkaInClusterHostPort]: s.kafkaInClusterHostPort,
+  };
 }
 
 /** The placement narrowed to some nodes; images with none of them left are dropped. */

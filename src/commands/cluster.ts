@@ -1,6 +1,6 @@
 import { down } from '../cluster/down.ts';
-import { DEFAULT_CLUSTER, KAFKA_PLACEMENTS, type KafkaPlacement } from '../cluster/settings.ts';
-import { readState, currentSettings } from '../cluster/state.ts';
+import { DEFAULT_CLUSTER, KAFKA_PLACEMENTS, SECOND_CLUSTER_PORT_OFFSET, secondCluster, type KafkaPlacement } from '../cluster/settings.ts';
+import { readState, currentSettings, labClusters } from '../cluster/state.ts';
 import { componentRows, faultRows, nodeRows, table } from '../cluster/status.ts';
 import { up } from '../cluster/up.ts';
 import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
@@ -11,15 +11,17 @@ import { healOrphans } from './heal.ts';
 
 export const upCommand: Command = {
   summary: 'bring up the lab: kind cluster, Kafka (outside it or in it), Consul servers, Vault (idempotent)',
-  usage: `lab up [--workers N] [--kafka external|in-cluster] [--source auto|pull|build]
+  usage: `lab up [--workers N] [--clusters 1|2] [--kafka external|in-cluster] [--source auto|pull|build]
 
-  --workers  worker nodes (default ${DEFAULT_CLUSTER.workers})
-  --kafka    where the broker runs: external (a container beside the cluster, default for a new lab) or
-             in-cluster (a StatefulSet on the control plane); unset keeps the running lab's choice
-  --source   where images come from (see lab images)
+  --workers   worker nodes per cluster (default ${DEFAULT_CLUSTER.workers})
+  --clusters  1, or 2 clusters (${DEFAULT_CLUSTER.name} and ${secondCluster(DEFAULT_CLUSTER).name}), each with its own control plane,
+              Consul servers and Vault, sharing the one external Kafka; unset keeps the running lab's count
+  --kafka     where the broker runs: external (a container beside the cluster, default for a new lab) or
+              in-cluster (a StatefulSet on the control plane, one cluster only); unset keeps the running lab's choice
+  --source    where images come from (see lab images)
 Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT (external Kafka),
-LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka).`,
-  options: { workers: { type: 'string' }, kafka: { type: 'string' }, source: { type: 'string', default: 'auto' } },
+LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + ${SECOND_CLUSTER_PORT_OFFSET}.`,
+  options: { workers: { type: 'string' }, clusters: { type: 'string' }, kafka: { type: 'string' }, source: { type: 'string', default: 'auto' } },
   async run(v) {
     const source = v.source as ImageSource;
     if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
@@ -31,16 +33,22 @@ LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka).`,
       if (!Number.isInteger(n) || n < 1 || n > 6) throw new LabError(`--workers must be an integer from 1 to 6, got "${String(v.workers)}"`);
       settings.workers = n;
     }
+    let clusters: 1 | 2 | undefined;
+    if (v.clusters !== undefined) {
+      if (v.clusters !== '1' && v.clusters !== '2') throw new LabError(`--clusters must be 1 or 2, got "${String(v.clusters)}"`);
+      clusters = Number(v.clusters) as 1 | 2;
+    }
     await healOrphans();
-    const state = await up({ settings, source, ...(kafka ? { kafka } : {}) });
-    info(
-      `\n✔ Lab ${state.settings.name} is up. Consul http://127.0.0.1:${state.settings.consulHostPort}/ui, Vault http://127.0.0.1:${state.settings.vaultHostPort}, Kafka ${state.kafka.external} (${state.kafkaPlacement})`,
-    );
+    const state = await up({ settings, source, ...(kafka ? { kafka } : {}), ...(clusters ? { clusters } : {}) });
+    for (const c of labClusters(state)) {
+      info(`\n✔ Lab ${c.name} is up. Consul http://127.0.0.1:${c.consulHostPort}/ui, Vault http://127.0.0.1:${c.vaultHostPort}`);
+    }
+    info(`  Kafka ${state.kafka.external} (${state.kafkaPlacement}${state.second ? ', shared by both clusters' : ''})`);
   },
 };
 
 export const downCommand: Command = {
-  summary: 'remove the lab: cluster, Kafka container, lab networks and state (nothing else)',
+  summary: 'remove the lab: its cluster(s), Kafka container, lab networks and state (nothing else)',
   usage: 'lab down',
   options: {},
   async run() {

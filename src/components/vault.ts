@@ -4,6 +4,7 @@ import vaultFactory from 'node-vault';
 import { Secret } from '../secrets/secret.ts';
 import { LabError } from '../util/errors.ts';
 import { ensureDir, stateDir } from '../util/paths.ts';
+import { DEFAULT_CLUSTER } from '../cluster/settings.ts';
 
 export interface VaultHealth {
   initialized: boolean;
@@ -17,7 +18,15 @@ export interface VaultCredentials {
   rootToken: Secret;
 }
 
-const credentialsFile = () => join(ensureDir(stateDir), 'vault-credentials.json');
+/**
+ * Each cluster's Vault has its own keys. The first cluster's file keeps its old name, so a lab brought up
+ * before split clusters existed still finds them; the second cluster's is named after it.
+ */
+export function credentialsFileName(clusterName: string = DEFAULT_CLUSTER.name): string {
+  return clusterName === DEFAULT_CLUSTER.name ? 'vault-credentials.json' : `vault-credentials-${clusterName}.json`;
+}
+
+const credentialsFile = (clusterName?: string) => join(ensureDir(stateDir), credentialsFileName(clusterName));
 
 export function vaultClient(port: number, token?: Secret) {
   return vaultFactory({ apiVersion: 'v1', endpoint: `http://127.0.0.1:${port}`, token: token?.reveal(), requestOptions: { timeout: 5000 } });
@@ -33,26 +42,27 @@ export async function vaultHealth(port: number): Promise<VaultHealth> {
   return { initialized: h.initialized === true, sealed: h.sealed === true, standby: h.standby === true, version: String(h.version ?? 'unknown') };
 }
 
-export function loadCredentials(): VaultCredentials | undefined {
-  if (!existsSync(credentialsFile())) return undefined;
-  const raw = JSON.parse(readFileSync(credentialsFile(), 'utf8')) as { unsealKey: string; rootToken: string };
+/** The keys of a cluster's Vault (the lab's first cluster when none is named). */
+export function loadCredentials(clusterName?: string): VaultCredentials | undefined {
+  if (!existsSync(credentialsFile(clusterName))) return undefined;
+  const raw = JSON.parse(readFileSync(credentialsFile(clusterName), 'utf8')) as { unsealKey: string; rootToken: string };
   return { unsealKey: new Secret(raw.unsealKey, 'vault unseal key'), rootToken: new Secret(raw.rootToken, 'vault root token') };
 }
 
-function saveCredentials(c: VaultCredentials): void {
-  const file = credentialsFile();
+function saveCredentials(c: VaultCredentials, clusterName?: string): void {
+  const file = credentialsFile(clusterName);
   writeFileSync(file, JSON.stringify({ unsealKey: c.unsealKey.reveal(), rootToken: c.rootToken.reveal() }), { mode: 0o600 });
   chmodSync(file, 0o600);
 }
 
 /** Initialises Vault once (keys kept 0600 in the state folder, never printed) and unseals it when sealed. */
-export async function ensureVaultUnsealed(port: number): Promise<VaultCredentials> {
+export async function ensureVaultUnsealed(port: number, clusterName?: string): Promise<VaultCredentials> {
   let health = await vaultHealth(port);
-  let creds = loadCredentials();
+  let creds = loadCredentials(clusterName);
   if (!health.initialized) {
     const res = (await vaultClient(port).init({ secret_shares: 1, secret_threshold: 1 })) as { keys: string[]; root_token: string };
     creds = { unsealKey: new Secret(res.keys[0] ?? '', 'vault unseal key'), rootToken: new Secret(res.root_token, 'vault root token') };
-    saveCredentials(creds);
+    saveCredentials(creds, clusterName);
     health = await vaultHealth(port);
   }
   if (!creds) {

@@ -6,7 +6,8 @@ export class LiveStatus {
   #steadyAt: string | undefined;
   #newPods = 0;
   #evicted = new Set<string>();
-  #pool = '';
+  /** Per observer: one pool, or one per cluster of a split run. */
+  readonly #pools = new Map<string, string>();
   #vaultMs: number[] = [];
   #vaultErrors = 0;
 
@@ -26,7 +27,8 @@ export class LiveStatus {
         if (r.evicted) this.#evicted.add(r.uid);
         break;
       case 'consul-members':
-        this.#pool = `pool ${r.counts.alive} alive / ${r.counts.failed} failed / ${r.counts.left} left`;
+        // A split run's observers are named after their cluster ("consul-server of outage-lab-b (via NodePort)").
+        this.#pools.set(r.cluster === undefined ? '' : `${/ of (\S+) /.exec(r.observer)?.[1] ?? `cluster ${r.cluster}`} `, `${r.counts.alive} alive / ${r.counts.failed} failed / ${r.counts.left} left`);
         break;
       case 'vault-latency':
         if (r.ms !== undefined) this.#vaultMs.push(r.ms);
@@ -44,7 +46,7 @@ export class LiveStatus {
       `nodes Ready ${ready}/${this.#ready.size}`,
       `pods moved ${this.#newPods}`,
       `evicted ${this.#evicted.size}`,
-      this.#pool || 'pool ?',
+      this.#pools.size ? `pool ${[...this.#pools].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}${v}`).join(', ')}` : 'pool ?',
       `Vault p99 ${p99}${this.#vaultErrors ? ` (${this.#vaultErrors} errors)` : ''}`,
     ].join(' · ');
   }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type * as k8s from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from '../scenario/index.ts';
 import { HistoryWriter } from '../history/writer.ts';
@@ -6,17 +7,18 @@ import { FaultJournal, acquireLock } from '../faults/journal.ts';
 import { applyFault, healJournal } from '../faults/runner.ts';
 import { up } from '../cluster/up.ts';
 import { down } from '../cluster/down.ts';
-import { clients } from '../cluster/kube.ts';
+import { clients, type Clients } from '../cluster/kube.ts';
 import { applyAll, resolveImages } from '../cluster/manifests.ts';
 import { isReady } from '../cluster/nodes.ts';
-import { readState } from '../cluster/state.ts';
+import { labClusters, readState } from '../cluster/state.ts';
+import { kubeContextName, type ClusterSettings } from '../cluster/settings.ts';
 import { consulClient, memberCounts } from '../components/consul.ts';
 import { ensureVaultUnsealed, loadCredentials, vaultHealth } from '../components/vault.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import type { NodeTarget } from '../recorder/cpu-sampler.ts';
 import { pollPodStats } from '../recorder/pod-stats.ts';
 import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
 import { capture } from '../util/exec.ts';
-import { LabError } from '../util/errors.ts';
 import { ensureDir, runsDir, stateDir } from '../util/paths.ts';
 import { fileStamp, utcIso } from '../util/time.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -49,7 +51,19 @@ export interface ReplayResult {
   delivery: { pod: string; written?: number; delivered: number; duplicates: number; holes: number }[];
 }
 
-async function deleteWorkload(core: ReturnType<typeof clients>['core']): Promise<void> {
+/** One cluster of the run: one, or the two of a split run. */
+interface RunCluster {
+  /** Written as `cluster` on this cluster's records in a split run; undefined in a one-cluster run. */
+  index: number | undefined;
+  settings: ClusterSettings;
+  c: Clients;
+  consul: ReturnType<typeof consulClient>;
+}
+
+/** `cluster: i` for a split run's records about cluster i; nothing for a one-cluster run. */
+const tag = (rc: Pick<RunCluster, 'index'>) => (rc.index === undefined ? {} : { cluster: rc.index });
+
+async function deleteWorkload(core: Clients['core']): Promise<void> {
   try {
     await core.deleteNamespace({ name: WORKLOAD_NS });
   } catch (err) {
@@ -76,29 +90,37 @@ function versions(images: Record<string, string>, consulVersion: string, vaultVe
 /**
  * The remedy phase: gossip encryption on, everything rolled with the key, and Vault (which restarts
  * sealed, as it did for Target) unsealed by the operator once it is back: that is the redeploy of 2019.
+ * With split clusters each platform gets its own key, at the same time.
  */
-async function applyRemedy(journal: FaultJournal, history: HistoryWriter, clusterName: string, clock: AbortableClock, durationMs: number, vaultPort: number): Promise<void> {
+async function applyRemedy(journal: FaultJournal, history: HistoryWriter, clusters: RunCluster[], clock: AbortableClock, durationMs: number): Promise<void> {
   const f = 'gossip-encryption';
   const started = Date.now();
-  history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject' });
-  try {
-    const id = await applyFault(journal, f, { clusterName, controlPlaneNode: `${clusterName}-control-plane`, namespaces: ['lab', WORKLOAD_NS] });
-    history.append({ type: 'fault', source: 'controller', f, kind: 'ok', op: 'inject', journalId: id });
-  } catch (err) {
-    history.append({ type: 'fault', source: 'controller', f, kind: 'fail', op: 'inject', error: (err as Error).message });
-    throw err;
-  }
-  const creds = loadCredentials();
+  await Promise.all(
+    clusters.map(async (rc) => {
+      const clusterName = rc.settings.name;
+      history.append({ type: 'fault', source: 'controller', f, kind: 'invoke', op: 'inject', ...tag(rc) });
+      try {
+        const id = await applyFault(journal, f, { clusterName, controlPlaneNode: `${clusterName}-control-plane`, namespaces: ['lab', WORKLOAD_NS] });
+        history.append({ type: 'fault', source: 'controller', f, kind: 'ok', op: 'inject', journalId: id, ...tag(rc) });
+      } catch (err) {
+        history.append({ type: 'fault', source: 'controller', f, kind: 'fail', op: 'inject', error: (err as Error).message, ...tag(rc) });
+        throw err;
+      }
+    }),
+  );
   while (!clock.aborted && Date.now() - started < durationMs) {
     await clock.sleep(5000);
-    try {
-      const h = await vaultHealth(vaultPort);
-      if (h.initialized && h.sealed && creds) {
-        await ensureVaultUnsealed(vaultPort);
-        history.append({ type: 'fault', source: 'controller', f, kind: 'info', op: 'unseal-vault', details: { after: 'restart with the gossip key' } });
+    for (const rc of clusters) {
+      const port = rc.settings.vaultHostPort;
+      try {
+        const h = await vaultHealth(port);
+        if (h.initialized && h.sealed && loadCredentials(rc.settings.name)) {
+          await ensureVaultUnsealed(port, rc.settings.name);
+          history.append({ type: 'fault', source: 'controller', f, kind: 'info', op: 'unseal-vault', details: { after: 'restart with the gossip key' }, ...tag(rc) });
+        }
+      } catch {
+        // Vault not back yet: the recorder's probes say so.
       }
-    } catch {
-      // Vault not back yet: the recorder's probes say so.
     }
   }
 }
@@ -107,11 +129,15 @@ async function applyRemedy(journal: FaultJournal, history: HistoryWriter, cluste
  * After the last phase: takes each running app's lines-written count and waits until Kafka holds every
  * one of those lines. Says how far it got instead of failing: a shipper that cannot drain is a finding.
  */
-async function drain(core: ReturnType<typeof clients>['core'], recorder: Recorder, clock: AbortableClock, timeoutMs: number, step: (s: string) => void): Promise<string> {
-  const pods = (await core.listNamespacedPod({ namespace: WORKLOAD_NS, labelSelector: `app=${APP_LABEL}` })).items.filter((p) => p.status?.phase === 'Running');
-  await pollPodStats(core, { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app }, () => {}, (pod, counters) =>
-    recorder.lastStats.set(`app/${pod}`, counters),
-  );
+async function drain(clusters: RunCluster[], recorder: Recorder, clock: AbortableClock, timeoutMs: number, step: (s: string) => void): Promise<string> {
+  const pods: k8s.V1Pod[] = [];
+  for (const rc of clusters) {
+    const running = (await rc.c.core.listNamespacedPod({ namespace: WORKLOAD_NS, labelSelector: `app=${APP_LABEL}` })).items.filter((p) => p.status?.phase === 'Running');
+    pods.push(...running);
+    await pollPodStats(rc.c.core, { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app }, () => {}, (pod, counters) =>
+      recorder.lastStats.set(`app/${pod}`, counters),
+    );
+  }
   const targets = pods.map((p) => ({ pod: p.metadata!.name!, written: recorder.lastStats.get(`app/${p.metadata!.name!}`)?.log_lines_total ?? 0 }));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -134,7 +160,6 @@ async function drain(core: ReturnType<typeof clients>['core'], recorder: Recorde
  */
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
-  if (scenario.clusters !== 1) throw new LabError('split-cluster scenarios (clusters: 2) are not implemented yet', 'run with clusters: 1');
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
   const lock = acquireLock(stateDir, runId);
   const journal = FaultJournal.open(stateDir, { runId });
@@ -159,47 +184,65 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     info(`  ${phaseLine(scenario)}`);
     const wanted = clusterSettingsFor(scenario, readState()?.settings);
     const existing = readState();
-    if (existing && shapeOf(existing.settings) !== shapeOf(wanted)) {
-      info(`  the running cluster has another shape (workers/timings) than this scenario: recreating it`);
+    const runningCount = existing?.second ? 2 : 1;
+    if (existing && (shapeOf(existing.settings) !== shapeOf(wanted) || runningCount !== scenario.clusters)) {
+      const what = runningCount !== scenario.clusters ? `${runningCount} cluster(s), this scenario wants ${scenario.clusters}` : 'another shape (workers/timings) than this scenario';
+      info(`  the running lab has ${what}: recreating it`);
       await down(existing.settings.name, { keepControllerState: true });
-    }
-    if (existing) {
+    } else if (existing) {
       // The previous run's workload goes first: shrinking a node's memory under what its pods use hangs.
       await task('Previous workload removed', async () => {
-        try {
-          await deleteWorkload(clients({ clusterName: existing.settings.name }).core);
-        } catch {
-          // No cluster or no API: nothing to remove; `up` repairs the rest.
+        for (const cs of labClusters(existing)) {
+          try {
+            await deleteWorkload(clients({ clusterName: cs.name }).core);
+          } catch {
+            // No cluster or no API: nothing to remove; `up` repairs the rest.
+          }
         }
       });
     }
-    const state = await up({ settings: wanted, source: o.source ?? 'auto', kafka: scenario.kafka.placement });
-    const c = clients({ clusterName: state.settings.name });
-    const consul = consulClient(state.settings.consulHostPort);
+    const state = await up({ settings: wanted, source: o.source ?? 'auto', kafka: scenario.kafka.placement, clusters: scenario.clusters });
+    const split = scenario.clusters === 2;
+    const runClusters: RunCluster[] = labClusters(state).map((settings, i) => ({
+      index: split ? i : undefined,
+      settings,
+      c: clients({ clusterName: settings.name }),
+      consul: consulClient(settings.consulHostPort),
+    }));
+    const first = runClusters[0]!;
+    // Progress and errors name the cluster only when there are two.
+    const named = (rc: RunCluster, text: string) => (split ? `${rc.settings.name}: ${text}` : text);
 
     await task('Fresh workload', async (t) => {
-      t.step('removing the previous run’s workload');
-      await deleteWorkload(c.core);
-      // The deleted pods' agents never said goodbye: wait until gossip has declared them failed
-      // (only the servers and Vault's agent alive), then prune them.
-      t.step('waiting for the previous agents to be declared failed');
-      await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
-      // A node still under pressure from the previous run carries a NoSchedule taint: the new workload
-      // would pile onto the others and the run would start lopsided (seen: 30 pods on 2 of 4 workers).
-      // The kubelet keeps the condition for its transition period (5 min by default) after pressure ends.
-      t.step('waiting for every node to be Ready and free of pressure');
-      const unsettled = await waitFor(
-        async () => {
-          const bad = (await c.core.listNode()).items.filter((n) => !nodeSettled(n)).map((n) => n.metadata?.name ?? '?');
-          return bad.length === 0 ? true : undefined;
-        },
-        { timeoutMs: 7 * 60_000, intervalMs: 5000, what: 'every node Ready without pressure' },
-      ).then(() => '', (err: unknown) => ` (not settled: ${(err as Error).message})`);
-      // Pruned last: agents that were only suspect when the nodes began to settle are failed by now.
-      t.step('pruning the previous agents from the pool');
-      const pool = await pruneUntilClean(consul, state.settings.consulHostPort);
-      const lingering = pool.left ? `, ${pool.left} still not alive` : '';
-      t.detail(`pruned ${pool.pruned} dead Consul members of earlier runs${lingering}${unsettled}`);
+      // Each cluster settles on its own; with two, side by side.
+      const details = await Promise.all(
+        runClusters.map(async (rc) => {
+          const { c, consul } = rc;
+          t.step(named(rc, 'removing the previous run’s workload'));
+          await deleteWorkload(c.core);
+          // The deleted pods' agents never said goodbye: wait until gossip has declared them failed
+          // (only the servers and Vault's agent alive), then prune them.
+          t.step(named(rc, 'waiting for the previous agents to be declared failed'));
+          await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
+          // A node still under pressure from the previous run carries a NoSchedule taint: the new workload
+          // would pile onto the others and the run would start lopsided (seen: 30 pods on 2 of 4 workers).
+          // The kubelet keeps the condition for its transition period (5 min by default) after pressure ends.
+          t.step(named(rc, 'waiting for every node to be Ready and free of pressure'));
+          const unsettled = await waitFor(
+            async () => {
+              const bad = (await c.core.listNode()).items.filter((n) => !nodeSettled(n)).map((n) => n.metadata?.name ?? '?');
+              return bad.length === 0 ? true : undefined;
+            },
+            { timeoutMs: 7 * 60_000, intervalMs: 5000, what: 'every node Ready without pressure' },
+          ).then(() => '', (err: unknown) => ` (not settled: ${(err as Error).message})`);
+          // Pruned last: agents that were only suspect when the nodes began to settle are failed by now.
+          t.step(named(rc, 'pruning the previous agents from the pool'));
+          const pool = await pruneUntilClean(consul, rc.settings.consulHostPort);
+          const lingering = pool.left ? `, ${pool.left} still not alive` : '';
+          return named(rc, `pruned ${pool.pruned} dead Consul members of earlier runs${lingering}${unsettled}`);
+        }),
+      );
+      t.detail(details.join('; '));
     });
 
     writeFileSync(join(runDir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
@@ -207,25 +250,35 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     o.onRunDir?.(runDir);
     const live = new LiveStatus();
     history.subscribe(live.observe);
-    const self = (await consul.agent.self()) as unknown as { Config?: { Version?: string } };
+    const self = (await first.consul.agent.self()) as unknown as { Config?: { Version?: string } };
     const vaultVersion = await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', state.images.vault!]).catch(() => '');
     const vers = versions(state.images, self.Config?.Version ?? '?', vaultVersion || (state.images.vault ?? '?'));
     writeFileSync(join(runDir, 'versions.json'), `${JSON.stringify(vers, null, 2)}\n`);
-    history.append({ type: 'meta', source: 'controller', runId, versions: vers, scenarioHash: scenario.hash, scenarioName: scenario.name, variants: [...scenario.variants], details: { cluster: state.settings, kafkaPlacement: state.kafkaPlacement } });
+    // A split run lists its clusters: the analysis names them, and knows there were two even if one stayed silent.
+    const clusterList = split ? { clusters: runClusters.map((rc) => ({ index: rc.index, name: rc.settings.name, consulHostPort: rc.settings.consulHostPort, vaultHostPort: rc.settings.vaultHostPort })) } : {};
+    history.append({ type: 'meta', source: 'controller', runId, versions: vers, scenarioHash: scenario.hash, scenarioName: scenario.name, variants: [...scenario.variants], details: { cluster: state.settings, kafkaPlacement: state.kafkaPlacement, ...clusterList } });
 
-    const nodeNames = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${state.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
-    const nodes = await Promise.all(nodeNames.map(async (name) => ({ name, containerId: await capture('docker', ['inspect', '--format', '{{.Id}}', name]) })));
+    const nodes: NodeTarget[] = [];
+    for (const rc of runClusters) {
+      const names = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${rc.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
+      for (const name of names) nodes.push({ name, containerId: await capture('docker', ['inspect', '--format', '{{.Id}}', name]), ...(rc.index !== undefined ? { cluster: rc.index } : {}) });
+    }
+    const nodeNames = nodes.map((n) => n.name);
     recorder = new Recorder({
       runId,
       history,
-      clients: c,
+      clusters: runClusters.map((rc) => ({
+        ...(rc.index !== undefined ? { index: rc.index } : {}),
+        name: rc.settings.name,
+        clients: rc.c,
+        consulPort: rc.settings.consulHostPort,
+        vaultPort: rc.settings.vaultHostPort,
+        vaultToken: loadCredentials(rc.settings.name)?.rootToken,
+      })),
       nodes,
       podNamespaces: [WORKLOAD_NS, 'lab'],
       samplePeriodMs: scenario.recorder.samplePeriodMs,
       statsPeriodMs: Math.max(5000, scenario.recorder.samplePeriodMs),
-      consulPort: state.settings.consulHostPort,
-      vaultPort: state.settings.vaultHostPort,
-      vaultToken: loadCredentials()?.rootToken,
       kafkaBroker: state.kafka.external,
       statsTargets:
         scenario.variant === 'sidecar'
@@ -241,30 +294,45 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     });
     await recorder.start();
 
-    await task(`Workload: ${scenario.workload.replicas} dev-env pods, ${scenario.variant} variant`, async (t) => {
-      const objs = renderWorkload({
-        scenario,
-        images: { apps: state.images.apps!, consul: state.images.consul! },
-        kafkaBroker: state.kafka.internal,
-        consulServers: [0, 1, 2].slice(0, scenario.consul.servers).map((i) => `consul-server-${i}.consul-server.lab.svc.cluster.local`),
-      });
-      await applyAll(c.objects, resolveImages(objs, {}));
+    const perCluster = split ? ` (${scenario.perCluster.replicas} in each cluster)` : '';
+    await task(`Workload: ${scenario.workload.replicas} dev-env pods${perCluster}, ${scenario.variant} variant`, async (t) => {
       const expectedAgents = scenario.variant === 'sidecar' ? scenario.perCluster.replicas : scenario.perCluster.workers;
-      await waitFor(
-        async () => {
-          const pods = (await c.core.listNamespacedPod({ namespace: WORKLOAD_NS })).items;
-          const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
-          const m = await memberCounts(consul).catch(() => undefined);
-          t.step(`${ready}/${pods.length} pods ready, pool ${m?.alive ?? '?'} alive`);
-          const want = scenario.perCluster.replicas + (scenario.variant === 'daemonset' ? scenario.perCluster.workers : 0);
-          // Pool: the servers, Vault's agent, and one agent per pod (sidecar) or per node (daemonset).
-          return ready === want && pods.length === want && m !== undefined && m.alive >= scenario.consul.servers + 1 + expectedAgents;
-        },
-        { timeoutMs: 8 * 60_000, intervalMs: 3000, what: 'the workload to be Running and its agents in the pool', hint: `kubectl -n ${WORKLOAD_NS} get pods -o wide` },
+      const progress = new Map<string, string>();
+      await Promise.all(
+        runClusters.map(async (rc) => {
+          const { c, consul } = rc;
+          // Every cluster gets the scenario's per-cluster share; all of them ship to the one broker.
+          const objs = renderWorkload({
+            scenario,
+            images: { apps: state.images.apps!, consul: state.images.consul! },
+            kafkaBroker: state.kafka.internal,
+            consulServers: [0, 1, 2].slice(0, scenario.consul.servers).map((i) => `consul-server-${i}.consul-server.lab.svc.cluster.local`),
+          });
+          await applyAll(c.objects, resolveImages(objs, {}));
+          await waitFor(
+            async () => {
+              const pods = (await c.core.listNamespacedPod({ namespace: WORKLOAD_NS })).items;
+              const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+              const m = await memberCounts(consul).catch(() => undefined);
+              progress.set(rc.settings.name, named(rc, `${ready}/${pods.length} pods ready, pool ${m?.alive ?? '?'} alive`));
+              t.step([...progress.values()].join('; '));
+              const want = scenario.perCluster.replicas + (scenario.variant === 'daemonset' ? scenario.perCluster.workers : 0);
+              // Pool: the servers, Vault's agent, and one agent per pod (sidecar) or per node (daemonset).
+              return ready === want && pods.length === want && m !== undefined && m.alive >= scenario.consul.servers + 1 + expectedAgents;
+            },
+            {
+              timeoutMs: 8 * 60_000,
+              intervalMs: 3000,
+              what: named(rc, 'the workload to be Running and its agents in the pool'),
+              hint: `kubectl ${split ? `--context ${kubeContextName(rc.settings.name)} ` : ''}-n ${WORKLOAD_NS} get pods -o wide`,
+            },
+          );
+        }),
       );
     });
     live.markSteady(utcIso());
-    driver = new KafkaFaultDriver(journal, history, () => kafkaCutTarget(state, nodeNames, c.core));
+    // One cut for every node of every cluster, applied to all of them at once: the data centre's network went for all.
+    driver = new KafkaFaultDriver(journal, history, () => kafkaCutTarget(state, nodeNames, first.c.core));
 
     const started = Date.now();
     const cpuAtStart = process.cpuUsage();
@@ -289,7 +357,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         } else if (phase.name === 'restore') {
           await driver.restore();
         }
-        if (phase.name === 'remedy') await applyRemedy(journal, history, state.settings.name, clock, phase.durationMs, state.settings.vaultHostPort);
+        if (phase.name === 'remedy') await applyRemedy(journal, history, runClusters, clock, phase.durationMs);
         else await clock.sleep(phase.durationMs);
         history.append({ type: 'phase', source: 'controller', name: phase.name, edge: 'end', index });
       }
@@ -303,7 +371,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     if (clock.aborted) status = 'aborted';
     else {
       await task('Drain: every line written so far reaches Kafka', async (t) => {
-        const r = await drain(c.core, recorder!, clock, 90_000, (x) => t.step(x));
+        const r = await drain(runClusters, recorder!, clock, 90_000, (x) => t.step(x));
         t.detail(r);
         history!.append({ type: 'note', source: 'controller', text: `drain: ${r}` });
       });

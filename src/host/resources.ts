@@ -33,3 +33,25 @@ export function requireMemory(needGiB: number, what: string): void {
     );
   }
 }
+
+/** What the external broker may take (its heap is capped at 512 MiB; the JVM and page cache take the rest). */
+export const KAFKA_MEMORY_GIB = 1;
+
+export interface LabMemoryParts {
+  /** Control planes about to be created, and each one's memory limit. */
+  controlPlanes: number;
+  controlPlaneGiB: number;
+  /** Workers about to be created (over every new cluster), and each one's memory limit. */
+  workers: number;
+  workerGiB: number;
+  /** Whether the broker starts too (it does with the first cluster). */
+  kafka: boolean;
+}
+
+/**
+ * Memory that must be free before creating clusters: every new node at its limit, plus the broker. Split
+ * clusters have the same workers as one cluster but a second control plane, which is what the check is for.
+ */
+export function labMemoryGiB(p: LabMemoryParts): number {
+  return p.controlPlanes * p.controlPlaneGiB + p.workers * p.workerGiB + (p.kafka ? KAFKA_MEMORY_GIB : 0);
+}

@@ -13,6 +13,8 @@ import type { RecordInput } from '../history/records.ts';
 export interface NodeTarget {
   name: string;
   containerId: string;
+  /** The node's cluster in a split run, written on its records; unset for a lab of one cluster. */
+  cluster?: number;
 }
 
 const CPUACCT = '/sys/fs/cgroup/cpuacct/docker';
@@ -55,11 +57,16 @@ export class CpuSampler {
   #prev = new Map<string, { at: number; v: number }>();
   #procs = new Map<number, Proc>();
   #lastScan = 0;
+  readonly #emit: (r: RecordInput) => void;
 
   constructor(
     private readonly nodes: NodeTarget[],
-    private readonly emit: (r: RecordInput) => void,
-  ) {}
+    emit: (r: RecordInput) => void,
+  ) {
+    // One sampler reads every node of every cluster; each record says whose node it was.
+    const clusterOf = new Map(nodes.filter((n) => n.cluster !== undefined).map((n) => [n.name, n.cluster!]));
+    this.#emit = clusterOf.size === 0 ? emit : (r) => emit(r.type === 'cpu' && clusterOf.has(r.node) ? { ...r, cluster: clusterOf.get(r.node)! } : r);
+  }
 
   /** Which processes belong to which node and part; rescanned every few seconds as pods come and go. */
   #scan(): void {
@@ -101,7 +108,7 @@ export class CpuSampler {
       const r = this.#rate(`${n.name}/node`, total, readAt);
       const t = throttled !== undefined ? this.#rate(`${n.name}/throttled`, Number(throttled), readAt) : undefined;
       if (r) {
-        this.emit({
+        this.#emit({
           type: 'cpu', source: 'sampler/cpu', ts, scope: 'node', node: n.name, cores: r.rate, windowMs: r.windowMs,
           ...(Number.isFinite(mem) ? { memBytes: mem } : {}),
           ...(t ? { throttledFraction: Math.min(1, t.rate) } : {}),
@@ -133,13 +140,13 @@ export class CpuSampler {
     for (const a of parts.values()) {
       if (a.windowMs === 0) continue;
       if (a.part === 'pod') {
-        this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pod', node: a.node, id: a.uid!, cores: a.cores, windowMs: a.windowMs });
+        this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pod', node: a.node, id: a.uid!, cores: a.cores, windowMs: a.windowMs });
         const s = podsPerNode.get(a.node) ?? { cores: 0, windowMs: 0 };
         podsPerNode.set(a.node, { cores: s.cores + a.cores, windowMs: Math.max(s.windowMs, a.windowMs) });
       } else {
-        this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: a.part, node: a.node, cores: a.cores, windowMs: a.windowMs });
+        this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: a.part, node: a.node, cores: a.cores, windowMs: a.windowMs });
       }
     }
-    for (const [node, s] of podsPerNode) this.emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pods', node, cores: s.cores, windowMs: s.windowMs });
+    for (const [node, s] of podsPerNode) this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pods', node, cores: s.cores, windowMs: s.windowMs });
   }
 }

@@ -10,21 +10,36 @@ import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
 
+/** One cluster the recorder watches: its API server, its Consul and its Vault. */
+export interface RecorderCluster {
+  /** Written as `cluster` on every record about this cluster in a split run; unset for a lab of one cluster, whose records stay as they were. */
+  index?: number;
+  name: string;
+  clients: Clients;
+  consulPort: number;
+  vaultPort: number;
+  vaultToken: Secret | undefined;
+}
+
 export interface RecorderOptions {
   runId: string;
   history: HistoryWriter;
-  clients: Clients;
+  /** One cluster, or the two of a split run. */
+  clusters: RecorderCluster[];
+  /** Every node container of every cluster (one CPU sampler reads them all). */
   nodes: NodeTarget[];
   podNamespaces: string[];
   samplePeriodMs: number;
   statsPeriodMs: number;
-  consulPort: number;
-  vaultPort: number;
-  vaultToken: Secret | undefined;
   kafkaBroker: string;
   statsTargets: StatsTarget[];
   /** Watchers only, no samplers: the baseline of the recorder-overhead benchmark. */
   samplers: boolean;
+}
+
+/** The observer named in Consul pool records: the one pool of a one-cluster lab keeps the name it always had. */
+export function consulObserver(c: Pick<RecorderCluster, 'index' | 'name'>): string {
+  return c.index === undefined ? 'consul-server (via NodePort)' : `consul-server of ${c.name} (via NodePort)`;
 }
 
 /**
@@ -35,14 +50,14 @@ export interface RecorderOptions {
 export const RECORDER_STOPPING = 'recorder stopping';
 
 export class Recorder {
-  readonly #k8s: K8sRecorder;
+  readonly #k8s: K8sRecorder[];
   readonly #periodic: Periodic[] = [];
   readonly delivery: KafkaDelivery;
   /** The last counters each in-pod program reported, for the end-of-run delivery check. */
   readonly lastStats = new Map<string, Record<string, number>>();
 
   constructor(private readonly o: RecorderOptions) {
-    this.#k8s = new K8sRecorder(o.clients.kc, o.clients.core, this.emit, o.podNamespaces);
+    this.#k8s = o.clusters.map((c) => new K8sRecorder(c.clients.kc, c.clients.core, this.emitFor(c), o.podNamespaces));
     this.delivery = new KafkaDelivery(o.kafkaBroker, o.runId);
   }
 
@@ -50,7 +65,13 @@ export class Recorder {
     this.o.history.append(r);
   };
 
-  #sampler(name: string, periodMs: number, fn: () => Promise<void> | void): void {
+  /** What the parts watching one cluster write through: the cluster's index on every record, gaps included. */
+  emitFor(c: Pick<RecorderCluster, 'index'>): (r: RecordInput) => void {
+    const index = c.index;
+    return index === undefined ? this.emit : (r) => this.emit({ ...r, cluster: index });
+  }
+
+  #sampler(name: string, periodMs: number, fn: () => Promise<void> | void, emit: (r: RecordInput) => void = this.emit): void {
     let failingSince: string | undefined;
     const p = new Periodic(
       periodMs,
@@ -58,7 +79,7 @@ export class Recorder {
         await fn();
         if (failingSince) {
           // The closing record of the gap: same source and start, now with its end.
-          this.emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, to: new Date().toISOString(), reason: 'sampler-error' });
+          emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, to: new Date().toISOString(), reason: 'sampler-error' });
           failingSince = undefined;
         }
       },
@@ -66,7 +87,7 @@ export class Recorder {
         // A sampler that throws could not observe: that is a gap in its series, said out loud.
         if (!failingSince) {
           failingSince = new Date().toISOString();
-          this.emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, reason: 'sampler-error', error: (err as Error).message });
+          emit({ type: 'gap', source: `sampler/${name}`, from: failingSince, reason: 'sampler-error', error: (err as Error).message });
         }
       },
     );
@@ -74,7 +95,7 @@ export class Recorder {
   }
 
   async start(): Promise<void> {
-    this.#k8s.start();
+    for (const k of this.#k8s) k.start();
     await this.delivery.start();
     this.#sampler('kafka', this.o.samplePeriodMs, () => this.delivery.sample(this.emit));
     if (this.o.samplers) {
@@ -84,15 +105,20 @@ export class Recorder {
       } else {
         this.emit({ type: 'gap', source: 'sampler/cpu', from: new Date().toISOString(), reason: 'unsupported', error: 'no cgroup v1 accounting for Docker containers on this host: per-node CPU is not observed' });
       }
-      const consul = consulClient(this.o.consulPort, Math.max(2000, this.o.samplePeriodMs * 3));
-      this.#sampler('consul', this.o.samplePeriodMs, () => probeConsul(consul, this.emit));
-      this.#sampler('consul-telemetry', this.o.statsPeriodMs, () => probeConsulTelemetry(this.o.consulPort, this.emit));
-      const vault = vaultProbe(this.o.vaultPort, this.o.vaultToken);
-      this.#sampler('vault', this.o.samplePeriodMs, () => vault(this.emit));
-      for (const t of this.o.statsTargets) {
-        this.#sampler(`stats-${t.component}`, this.o.statsPeriodMs, () =>
-          pollPodStats(this.o.clients.core, t, this.emit, (pod, counters) => this.lastStats.set(`${t.component}/${pod}`, counters)),
-        );
+      // Each cluster's own Consul, Vault and in-pod programs, through its own loopback ports and API server.
+      for (const c of this.o.clusters) {
+        const emit = this.emitFor(c);
+        const observer = consulObserver(c);
+        const consul = consulClient(c.consulPort, Math.max(2000, this.o.samplePeriodMs * 3));
+        this.#sampler('consul', this.o.samplePeriodMs, () => probeConsul(consul, emit, observer), emit);
+        this.#sampler('consul-telemetry', this.o.statsPeriodMs, () => probeConsulTelemetry(c.consulPort, emit, observer), emit);
+        const vault = vaultProbe(c.vaultPort, c.vaultToken);
+        this.#sampler('vault', this.o.samplePeriodMs, () => vault(emit), emit);
+        for (const t of this.o.statsTargets) {
+          this.#sampler(`stats-${t.component}`, this.o.statsPeriodMs, () =>
+            pollPodStats(c.clients.core, t, emit, (pod, counters) => this.lastStats.set(`${t.component}/${pod}`, counters)),
+          emit);
+        }
       }
     }
     for (const p of this.#periodic) p.start();
@@ -103,11 +129,11 @@ export class Recorder {
     // ended on purpose, so the analysis does not read the wind-down as a blind spot.
     this.emit({ type: 'note', source: 'recorder', text: RECORDER_STOPPING });
     await Promise.all(this.#periodic.map((p) => p.stop()));
-    await this.#k8s.stop();
+    await Promise.all(this.#k8s.map((k) => k.stop()));
     await this.delivery.stop();
   }
 
   relists(): number {
-    return this.#k8s.relists();
+    return this.#k8s.reduce((n, k) => n + k.relists(), 0);
   }
 }

@@ -11,10 +11,11 @@ function errText(err: unknown): string {
 }
 
 /**
- * The pool as one server sees it, and how fast Consul answers. A server's LAN member list is the view that
+ * The pool as one server sees it, and how fast Consul answers. `observer` names whose view it is: with
+ * split clusters each cluster's Consul has a pool of its own, and the records must tell them apart. A server's LAN member list is the view that
  * matters: it is what every agent's gossip converges to, phantom members included.
  */
-export async function probeConsul(c: Consul, emit: Emit): Promise<void> {
+export async function probeConsul(c: Consul, emit: Emit, observer = 'consul-server (via NodePort)'): Promise<void> {
   const ts = new Date().toISOString();
   const started = performance.now();
   try {
@@ -26,7 +27,7 @@ export async function probeConsul(c: Consul, emit: Emit): Promise<void> {
       if (st && st !== 'none') counts[st]++;
       if (st === 'failed') failed.push(m.Name);
     }
-    emit({ type: 'consul-members', source: 'probe/consul', ts, counts, total: members.length, observer: 'consul-server (via NodePort)', failed });
+    emit({ type: 'consul-members', source: 'probe/consul', ts, counts, total: members.length, observer, failed });
     emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', ms: performance.now() - started });
   } catch (err) {
     emit({ type: 'consul-latency', source: 'probe/consul', ts, op: 'members', error: errText(err) });
@@ -75,7 +76,7 @@ async function probeVault(v: ReturnType<typeof vaultClient>, hasToken: boolean, 
 }
 
 /** Gossip traffic as the server sees it: cumulative counters from Consul's Prometheus-format telemetry. */
-export async function probeConsulTelemetry(port: number, emit: Emit): Promise<void> {
+export async function probeConsulTelemetry(port: number, emit: Emit, observer = 'consul-server (via NodePort)'): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/v1/agent/metrics?format=prometheus`, { signal: AbortSignal.timeout(15_000) });
   if (!res.ok) throw new Error(`consul telemetry: HTTP ${res.status}`);
   const text = await res.text();
@@ -90,5 +91,5 @@ export async function probeConsulTelemetry(port: number, emit: Emit): Promise<vo
     if (/^consul_(memberlist|serf)_[a-z_]+(_count|_sum|_total)/.test(line)) counters[name] = (counters[name] ?? 0) + v;
     else gauges[name] = (gauges[name] ?? 0) + v;
   }
-  emit({ type: 'consul-telemetry', source: 'probe/consul-telemetry', observer: 'consul-server (via NodePort)', counters, gauges });
+  emit({ type: 'consul-telemetry', source: 'probe/consul-telemetry', observer, counters, gauges });
 }

@@ -90,6 +90,10 @@ export function checkRules(s: Draft): RawIssue[] {
   if (s.clusters === 2) {
     if (c.workers % 2 !== 0) add(['cluster', 'workers'], c.workers, 'an even number with clusters: 2 (workers are split evenly)');
     if (s.workload.replicas % 2 !== 0) add(['workload', 'replicas'], s.workload.replicas, 'an even number with clusters: 2 (replicas are split evenly)');
+    // Both platforms ship to one data centre's Kafka; a broker inside one cluster would make the clusters unequal.
+    if (s.kafka.placement === 'in-cluster') {
+      add(['kafka', 'placement'], s.kafka.placement, 'external with clusters: 2', 'two clusters share the one Kafka outside them');
+    }
   }
   return issues;
 }

@@ -299,6 +299,7 @@ test('cross-field rules blame the file that set the field, even in a variant', (
     ['shipper: { backoffInitial: 1m, backoffMax: 10s }\n', 'shipper.backoffInitial', /at most shipper\.backoffMax \(10s\)/],
     ['cluster: { nodeMonitorGracePeriod: 10s }\n', 'cluster.nodeMonitorGracePeriod', /longer than cluster\.nodeStatusUpdateFrequency/],
     ['clusters: 2\ncluster: { workers: 3 }\n', 'cluster.workers', /an even number with clusters: 2/],
+    ['clusters: 2\ncluster: { workers: 4 }\nworkload: { replicas: 30 }\nkafka: { placement: in-cluster }\n', 'kafka.placement', /external with clusters: 2/],
   ];
   for (const [extra, field, re] of others) {
     const err = errorOf(MINIMAL + extra);
