@@ -231,3 +231,17 @@ test('q4 with one run an arm calls nothing better or worse', () => {
   assert.match(tally.text, /`npx lab matrix --only sidecar,split-clusters`/);
   assert.ok(q4.findings.filter((f) => f.kind === 'comparison').every((f) => /no spread yet/.test(f.text)));
 });
+
+test('the run page shows the clusters side by side for a split run, and nothing new for one cluster', async () => {
+  const { renderRunReport } = await import('../../src/report/run-page.ts');
+  const render = (records: HistoryRecord[], scenario: typeof oneScenario) =>
+    renderRunReport({ analysis: analyzeRun({ records, scenario }), scenario, versions: {}, runId: 'r', synthetic: false, generatedAt: Date.UTC(2026, 10, 26, 4) });
+  const page = render(splitHistory(), twoScenario);
+  const section = page.slice(page.indexOf('<section id="clusters">'), page.indexOf('<section id="timeline">'));
+  assert.match(section, /<th class="num mono">outage-lab<\/th><th class="num mono">outage-lab-b<\/th>/);
+  assert.match(section, /The failure reached 1 of 2 clusters/);
+  assert.match(section, /yes: outage-lab-worker NotReady at T\+1m10s/);
+  assert.match(page, /href="#clusters"/);
+  const one = render(history(...phases(), ...nodesOf(A, 2).map((n) => nodeWith(1, n, true))), oneScenario);
+  assert.doesNotMatch(one, /id="clusters"|href="#clusters"/);
+});
