@@ -33,6 +33,12 @@ if [ -f "$STATE/controller.lock" ]; then
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then fail "a controller (pid $pid) holds $STATE/controller.lock: a replay is running; wait for it"; fi
 fi
 command -v docker >/dev/null || fail "docker is not on PATH"
+# kind's known issue with several clusters: every node's systemd, kubelet and containerd take inotify
+# instances from one per-user pool (128 by default); kind suggests 512. Said, not changed: it is the host's.
+inst="$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)"
+if [ "$inst" -lt 512 ]; then
+  printf '! fs.inotify.max_user_instances is %s; kind suggests 512 with several clusters (sudo sysctl fs.inotify.max_user_instances=512). If pods fail with "too many open files", that is why.\n' "$inst" >&2
+fi
 [ -d node_modules ] || fail "no node_modules here: run npm ci (or symlink the main checkout's)"
 
 step "1. lab up --clusters 2 --workers 1"
