@@ -3,6 +3,7 @@
 import type { RunSummary } from './analyze.ts';
 import { PRESSURE_CONDITIONS } from './nodes.ts';
 import { workerShare } from './split.ts';
+import { floodPhase } from './timeline.ts';
 import type { Unit } from './text.ts';
 import { isUnknown, type Maybe, sumMaybe, unknown } from './unknown.ts';
 
@@ -43,10 +44,7 @@ export function peakOverNodes(s: RunSummary, comp: string): { value: Maybe<numbe
  * phase after the restore (short scenarios go straight from restore to observe).
  */
 export function floodPhaseLabel(s: Pick<RunSummary, 'phases' | 'floodAt'>): string | undefined {
-  const named = s.phases.find((p) => p.name === 'flood' && p.to > p.from);
-  if (named) return named.label;
-  if (s.floodAt === null) return undefined;
-  return s.phases.find((p) => p.from >= s.floodAt! && p.to > p.from)?.label;
+  return floodPhase(s.phases, s.floodAt);
 }
 
 function phaseLatency(s: RunSummary, svc: 'consulLatency' | 'vaultLatency', phase: string, field: 'p99' | 'p50' | 'errorRate'): Maybe<number> {

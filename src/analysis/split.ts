@@ -11,7 +11,7 @@ import { buildLineage, rescheduledOf } from './lineage.ts';
 import { nodeMetrics, pressureSegments, type NotReadyInterval } from './nodes.ts';
 import { podLives, podMetrics } from './pods.ts';
 import { recoveryAnalysis, type RecoveryOptions } from './recovery.ts';
-import type { Timeline } from './timeline.ts';
+import { floodPhase, type Timeline } from './timeline.ts';
 import { isUnknown, type Maybe, unknown } from './unknown.ts';
 
 export interface ClusterPool {
@@ -90,14 +90,6 @@ function metaClusters(sorted: readonly HistoryRecord[]): { index: number; name: 
 /** One cluster's slice of a history: its own records and the whole lab's. */
 export function clusterHistory(sorted: readonly HistoryRecord[], index: number): HistoryRecord[] {
   return sorted.filter((r) => r.cluster === undefined || r.cluster === index);
-}
-
-/** Flood phase label from the timeline, as catalog.floodPhaseLabel does from a summary. */
-function floodLabel(t: Timeline): string | undefined {
-  const named = t.phases.find((p) => p.name === 'flood' && p.to > p.from);
-  if (named) return named.label;
-  if (t.floodAt === undefined) return undefined;
-  return t.phases.find((p) => p.from >= t.floodAt! && p.to > p.from)?.label;
 }
 
 /** `max / of` keeping a bound: a lower-bounded count gives a lower-bounded share. */
@@ -188,7 +180,7 @@ function clusterFigures(sub: HistoryRecord[], index: number, metaName: string | 
   const lineage = buildLineage(lives, nodes.metrics.notReadyIntervals, sub, nodes.metrics.pressureIntervals);
   const rescheduled = rescheduledOf(lives, lineage.metrics.replacements, coverage, timeline);
   const pool = poolAnalysis(sub, timeline, coverage).metrics;
-  const flood = floodLabel(timeline);
+  const flood = floodPhase(timeline.phases, timeline.floodAt);
   const p99 = (type: 'consul-latency' | 'vault-latency'): Maybe<number> => {
     if (!flood) return unknown('no flood phase in this run');
     return latencyAnalysis(sub, type, timeline, coverage).metrics.byPhase[flood]?.p99 ?? unknown(`no ${flood} phase in this run`);

@@ -120,3 +120,16 @@ export function phaseAt(t: Timeline, at: number): PhaseWindow | undefined {
 export function baselineWindow(t: Timeline): PhaseWindow | undefined {
   return t.phases.find((p) => p.name === 'baseline' && p.to > p.from);
 }
+
+/**
+ * The label of the phase holding the flood: 'flood' when the scenario has one, else the first lasting phase
+ * after the restore (short scenarios go straight from restore to observe). The cut and restore markers are
+ * never it: on a real run they last the second or so the network change takes, and "Consul p99 in flood"
+ * must not be the p99 of that one second.
+ */
+export function floodPhase(phases: readonly PhaseWindow[], floodAt: number | null | undefined): string | undefined {
+  const named = phases.find((p) => p.name === 'flood' && p.to > p.from);
+  if (named) return named.label;
+  if (floodAt === null || floodAt === undefined) return undefined;
+  return phases.find((p) => p.from >= floodAt && p.to > p.from && p.name !== 'restore' && p.name !== 'cut')?.label;
+}

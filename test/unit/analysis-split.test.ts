@@ -245,3 +245,71 @@ test('the run page shows the clusters side by side for a split run, and nothing 
   const one = render(history(...phases(), ...nodesOf(A, 2).map((n) => nodeWith(1, n, true))), oneScenario);
   assert.doesNotMatch(one, /id="clusters"|href="#clusters"/);
 });
+
+// ---- a split history made of two copies of a one-cluster history ---------------------------------------
+
+/** Records about the whole lab, kept once; everything else is one cluster's. */
+const SHARED = new Set(['phase', 'fault', 'meta', 'note', 'kafka']);
+
+/**
+ * Two copies of a one-cluster history as the two clusters of a split run: the second copy's nodes, pods and
+ * pool renamed as the second cluster's would be (pod names kept: they can repeat across clusters), every
+ * cluster record tagged. Each cluster must then analyse as the original did.
+ */
+function twinSplit(records: readonly HistoryRecord[]): HistoryRecord[] {
+  const b = (s: string) => s.replace(/^outage-lab-/, 'outage-lab-b-');
+  const out: HistoryRecord[] = [];
+  for (const r of records) {
+    const shared = SHARED.has(r.type) || (r.type === 'gap' && /kafka/.test(r.source));
+    if (shared) {
+      out.push(r.type === 'meta' ? { ...r, details: { ...r.details, clusters: [{ index: 0, name: A }, { index: 1, name: B }] } } : r);
+      continue;
+    }
+    out.push({ ...r, cluster: 0 } as HistoryRecord);
+    const x = structuredClone(r) as HistoryRecord & Record<string, any>;
+    x.cluster = 1;
+    if (x.type === 'node') x.name = b(x.name);
+    if (typeof x.node === 'string') x.node = b(x.node);
+    if (x.type === 'pod') {
+      x.uid += '-b';
+      if (x.ownerUid) x.ownerUid += '-b';
+      if (x.replaces) x.replaces += '-b';
+    }
+    if (x.type === 'cpu' && x.scope === 'pod' && x.id) x.id += '-b';
+    if (x.type === 'app' && x.uid) x.uid += '-b';
+    if (x.type === 'k8s-event') {
+      if (x.involved.uid) x.involved.uid += '-b';
+      if (x.involved.kind === 'Node') x.involved.name = b(x.involved.name);
+    }
+    if (x.type === 'consul-members' || x.type === 'consul-telemetry') x.observer += ' of the second cluster';
+    out.push(x);
+  }
+  return out;
+}
+
+test('two copies of a one-cluster history, as two clusters: each cluster analyses as the original did', async () => {
+  const { syntheticRun } = await import('../fixtures/synthetic-run.ts');
+  const r = syntheticRun({ seed: 1, gaps: true });
+  const one = analyzeRun({ records: r.records, scenario: r.scenario }).summary;
+  const two = analyzeRun({ records: twinSplit(r.records), scenario: twoScenario }).summary;
+  const split = two.split!;
+  assert.deepEqual(split.clusters.map((c) => c.name), [A, B]);
+  const flood = 'flood';
+  for (const c of split.clusters) {
+    assert.deepEqual(c.maxNotReadyWorkers, one.nodes.maxSimultaneousNotReady, `${c.name}: most workers NotReady at once`);
+    assert.deepEqual(c.notReadyNodeSeconds, one.nodes.notReadyNodeSeconds);
+    assert.deepEqual(c.podsEvicted, one.pods.podsEvicted);
+    assert.deepEqual(c.podsRescheduled, one.pods.rescheduled);
+    assert.deepEqual(c.pool.peakTotal, one.pool.peakTotal);
+    assert.deepEqual(c.pool.peakFailed, one.pool.peakFailed);
+    assert.deepEqual(c.consulP99Flood, one.consulLatency.byPhase[flood]!.p99);
+    assert.deepEqual(c.vaultP99Flood, one.vaultLatency.byPhase[flood]!.p99);
+    assert.deepEqual(c.timeToRecoverMs, one.recovery.timeToRecoverMs);
+    assert.equal(c.reached, true);
+  }
+  assert.deepEqual(two.recovery.timeToRecoverMs, one.recovery.timeToRecoverMs, 'two identical clusters recover when one does');
+  assert.equal(two.recovery.baseline.poolTotal, 2 * (one.recovery.baseline.poolTotal as number));
+  assert.equal(two.nodes.maxSimultaneousNotReady, 2 * (one.nodes.maxSimultaneousNotReady as number));
+  assert.equal(two.pods.podsSeen, 2 * one.pods.podsSeen, 'pods of the same name in both clusters stay apart');
+  assert.deepEqual([split.reached, split.reachedAll], [2, true]);
+});

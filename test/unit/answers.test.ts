@@ -102,3 +102,13 @@ test('"in flood" metrics use the phase after the restore when a scenario has no 
   assert.equal(metricByKey('consulP99Flood').get(smoke.summary), smoke.summary.consulLatency.byPhase.observe!.p99);
   assert.equal(typeof metricByKey('consulP99Flood').get(smoke.summary), 'number');
 });
+
+test('"in flood" skips the restore marker even when it lasted the second a real network change takes', async () => {
+  const { floodPhaseLabel } = await import('../../src/analysis/catalog.ts');
+  const w = (name: string, from: number, to: number, index: number) => ({ name, index, label: name, from, to, open: false });
+  // As recorded in a real smoke run: cut and restore each took about a second.
+  const phases = [w('baseline', 0, 20_000, 0), w('cut', 20_000, 20_400, 1), w('hold', 20_400, 50_400, 2), w('restore', 50_400, 51_400, 3), w('observe', 51_400, 111_400, 4)];
+  assert.equal(floodPhaseLabel({ phases, floodAt: 50_400 }), 'observe');
+  assert.equal(floodPhaseLabel({ phases: [...phases, w('flood', 111_400, 120_000, 5)], floodAt: 50_400 }), 'flood');
+  assert.equal(floodPhaseLabel({ phases, floodAt: null }), undefined);
+});
