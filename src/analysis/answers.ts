@@ -420,7 +420,9 @@ function splitFindings(one: readonly RunRef[], two: readonly RunRef[]): Finding[
     }
     out.push({
       kind: 'note',
-      text: `The split runs have the same workers as the one-cluster runs, but two control planes, each with its own API server, etcd, three Consul servers and Vault, on the same host: the host carries that much more, which the comparison above includes.${cite(ids)}`,
+      text:
+        `The split runs have the same workers as the one-cluster runs, but two control planes, each with its own API server, etcd, three Consul servers and Vault, on the same host: the host carries that much more, which the comparison above includes. ` +
+        `Each pool holds only its own cluster\u2019s agents, so the largest pool starts at about half the size by construction; the failed members it gains in the flood are what the split changes.${cite(ids)}`,
       runs: ids,
     });
   }
