@@ -166,17 +166,23 @@ function fmtRange(lo: number, hi: number, unit: MetricDef['unit']): string {
 /** A median of counts can fall between two: 9.5 pods, not a rounded 10 that no run had. */
 const fmtMedian = (v: number, unit: MetricDef['unit']) => (unit === 'count' && !Number.isInteger(v) ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : fmtNumber(v, unit));
 
-/** "unknown in 1 of 3 runs (recorder partly blind: at least 8m12s)": unknowns never enter a median. */
+/**
+ * "unknown in 1 of 3 runs (at least 8m12s: not recovered when the history ends)": unknowns never enter a
+ * median. The why is the runs' own reason, shortened to its first clause when every bounded run gives the
+ * same one: a run that ended before recovering is not a blind recorder, and must not read like one.
+ */
 function describeUnknowns(m: MetricSpread): string | null {
   if (!m.unknowns) return null;
   const bounded = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
+  const why = [...new Set(bounded.filter((u) => u.bound && u.observed !== undefined).map((u) => u.reason.split(/[,(]/)[0]!.trim()))];
   const lower = bounded.filter((u) => u.bound === 'lower' && u.observed !== undefined).map((u) => u.observed!);
   const upper = bounded.filter((u) => u.bound === 'upper' && u.observed !== undefined).map((u) => u.observed!);
   const seen = [
     ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < m.unknowns ? ` in ${lower.length}` : ''}`] : []),
     ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < m.unknowns ? ` in ${upper.length}` : ''}`] : []),
   ];
-  return `unknown in ${m.unknowns} of ${m.values.length} runs${seen.length ? ` (recorder partly blind: ${seen.join(', ')})` : ''}`;
+  const because = why.length === 1 && why[0] ? `: ${why[0]}` : '';
+  return `unknown in ${m.unknowns} of ${m.values.length} runs${seen.length ? ` (${seen.join(', ')}${because})` : ''}`;
 }
 
 /**
@@ -184,7 +190,7 @@ function describeUnknowns(m: MetricSpread): string | null {
  * one is written alone); "never"-like nulls and unknowns are counted apart, never folded into the median.
  * `ranges: false` leaves out min–max, for sentences that state the ranges themselves.
  * Examples: "4", "median 0.070 cores (min–max 0.051–0.080 cores)", "not recovered in 1 of 3 runs",
- * "unknown in 1 of 1 runs (recorder partly blind: at least 8m12s)", "not measured".
+ * "unknown in 1 of 1 runs (at least 8m12s: not recovered when the history ends)", "not measured".
  */
 export function describeSpread(m: MetricSpread, opts: { ranges?: boolean } = {}): string {
   const n = m.values.length;

@@ -76,7 +76,13 @@ test('unknown values stay out of the median and are counted: "unknown in k of n 
   // A bound seen by a partly blind recorder is not a value: the median is still over 9 and 10 only.
   const bounded = q3({ q3: { sidecar: [run('s1', 9), run('s2', 10), run('s3', unknown('gap', 50, 'lower'))], daemonset } });
   const b = bounded.arms.find((a) => a.arm === 'sidecar')!.metrics.podsRescheduled!;
-  assert.equal(describeSpread(b), 'median 9.5 (min–max 9–10) over 2 of 3 runs; unknown in 1 of 3 runs (recorder partly blind: at least 50)');
+  assert.equal(describeSpread(b), 'median 9.5 (min–max 9–10) over 2 of 3 runs; unknown in 1 of 3 runs (at least 50: gap)');
+
+  // A run that ended before recovering is a lower bound too, but not a blind recorder: its own reason is said.
+  const ended = unknown('not recovered when the history ends, 495 s after the flood started (timeout 600 s)', 495_000, 'lower');
+  const e = q3({ q3: { sidecar: [run('s1', 9), run('s2', ended)], daemonset } }).arms.find((a) => a.arm === 'sidecar')!.metrics.podsRescheduled!;
+  assert.equal(describeSpread(e), '9 in 1 of 2 runs; unknown in 1 of 2 runs (at least 495,000: not recovered when the history ends)');
+  assert.doesNotMatch(describeSpread(e), /blind/);
 
   // Only one known run left on a side: not called.
   const thin = q3({ q3: { sidecar: [run('s1', 9), run('s2', unknown('gap')), run('s3', unknown('gap'))], daemonset } });

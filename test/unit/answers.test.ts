@@ -82,15 +82,15 @@ test('bounds from a blind recorder: a lower bound above the other arm still coun
   const q3 = (g: Parameters<typeof buildAnswers>[0]) => buildAnswers(g).questions.find((q) => q.id === 'q3')!;
   const nr = (g: Parameters<typeof buildAnswers>[0]) => q3(g).findings.find((x) => x.text.startsWith('most nodes NotReady'))!.text;
   // One run each: the bound is shown, nothing is called.
-  assert.equal(nr({ q3: { sidecar: [base], daemonset: [blindRun('blind', 3)] } }), 'most nodes NotReady at once (n = 1 each): in the one run each: DaemonSets unknown in 1 of 1 runs (recorder partly blind: at least 3) vs sidecars 2 (no spread yet)');
+  assert.equal(nr({ q3: { sidecar: [base], daemonset: [blindRun('blind', 3)] } }), 'most nodes NotReady at once (n = 1 each): in the one run each: DaemonSets unknown in 1 of 1 runs (at least 3: watch gap) vs sidecars 2 (no spread yet)');
   // Repeats: [≥3] and [≥4] lie above 2–2, whatever the recorder missed.
   assert.equal(
     nr({ q3: { sidecar: sidecar.slice(0, 2), daemonset: [blindRun('b1', 3), blindRun('b2', 4)] } }),
-    'most nodes NotReady at once (n = 2 each): DaemonSets unknown in 2 of 2 runs (recorder partly blind: at least 3) vs sidecars median 2: higher in all 2 runs, ranges ≥ 3 vs 2–2 (worse)',
+    'most nodes NotReady at once (n = 2 each): DaemonSets unknown in 2 of 2 runs (at least 3: watch gap) vs sidecars median 2: higher in all 2 runs, ranges ≥ 3 vs 2–2 (worse)',
   );
   const b = q3({ q3: { sidecar: sidecar.slice(0, 2), daemonset: [fully, blindRun('b2', 4)] } });
   assert.match(b.findings.find((x) => x.text.startsWith('most nodes NotReady'))!.text, /: not called, fewer than 2 runs with a known value for DaemonSets$/);
-  assert.equal(describeSpread(b.arms[1]!.metrics.maxNotReady!), 'unknown in 2 of 2 runs (recorder partly blind: at least 4 in 1)');
+  assert.equal(describeSpread(b.arms[1]!.metrics.maxNotReady!), 'unknown in 2 of 2 runs (at least 4 in 1: watch gap)');
 });
 
 test('"in flood" metrics use the phase after the restore when a scenario has no flood phase (smoke)', async () => {
