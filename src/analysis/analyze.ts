@@ -161,7 +161,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
         : lineage.metrics.replacements;
   const limit = scenario && typeof scenario.cluster.nodeCpus === 'number' ? scenario.cluster.nodeCpus : null;
   const cpu = cpuAnalysis(sorted, lives, timeline, coverage, limit);
-  const pool = poolAnalysis(sorted, timeline, coverage);
+  const pool = poolAnalysis(sorted, timeline, coverage, input.recovery?.sustainMs);
   const gossip = gossipAnalysis(sorted, timeline, coverage);
   const consul = latencyAnalysis(sorted, 'consul-latency', timeline, coverage);
   const vault = latencyAnalysis(sorted, 'vault-latency', timeline, coverage);

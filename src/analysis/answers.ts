@@ -19,6 +19,7 @@ import type { RunSummary, ScenarioKey } from './analyze.ts';
 import { metricByKey, type MetricDef } from './catalog.ts';
 import { PRESSURE_CONDITIONS, type PressureCondition } from './nodes.ts';
 import { median, spread, type Spread } from './stats.ts';
+import { isNotBack } from './consul.ts';
 import { fmtNumber } from './text.ts';
 import { isUnknown, type Maybe, type Unknown } from './unknown.ts';
 
@@ -135,7 +136,10 @@ export interface Answers {
 }
 
 function metricSpread(def: MetricDef, runs: readonly RunRef[]): MetricSpread {
-  const values = runs.map((r) => ({ run: r.id, value: def.get(r.summary) }));
+  return spreadOf(def, runs.map((r) => ({ run: r.id, value: def.get(r.summary) })));
+}
+
+function spreadOf(def: Pick<MetricDef, 'key' | 'label' | 'unit' | 'better' | 'nullText'>, values: MetricSpread['values']): MetricSpread {
   const nums = values.map((v) => v.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   return {
     key: def.key,
@@ -556,11 +560,25 @@ function lingerFindings(arms: ArmResult[]): Finding[] {
     const settle = a.metrics.failedSettleMs!;
     out.push({
       kind: 'verdict',
-      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline after: ${describeSpread(settle)}.${cite(a.runs)}`,
+      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline for good after the restore: ${describeSettle(settle)}.${cite(a.runs)}`,
       runs: a.runs,
     });
   }
   return out;
+}
+
+/**
+ * A pool that never settled is not a blind recorder: "not back by the end in 2 of 3 runs (at least 12m)",
+ * then the runs that did settle, described as any other metric.
+ */
+function describeSettle(m: MetricSpread): string {
+  const notBack = m.values.filter((v) => isNotBack(v.value));
+  if (notBack.length === 0) return describeSpread(m);
+  const n = m.values.length;
+  const least = Math.min(...notBack.map((v) => (v.value as Unknown).observed ?? 0));
+  const head = `not back by the end in ${notBack.length === n ? (n === 1 ? 'the one run' : `all ${n} runs`) : `${notBack.length} of ${n} runs`} (at least ${fmtNumber(least, m.unit)})`;
+  const others = m.values.filter((v) => !isNotBack(v.value));
+  return others.length ? `${head}; in the other ${others.length}: ${describeSpread(spreadOf(m, others))}` : head;
 }
 
 function runtimeFindings(runs: RunRef[]): Finding[] {

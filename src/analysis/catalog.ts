@@ -94,7 +94,7 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'poolPeak', label: 'Consul pool peak size', unit: 'count', better: 'lower', get: (s) => s.pool.peakTotal },
   { key: 'poolPeakFailed', label: 'failed members peak', unit: 'count', better: 'lower', get: (s) => s.pool.peakFailed },
   { key: 'failedAtEnd', label: 'failed members at the end', unit: 'count', better: 'lower', get: failedAtEnd },
-  { key: 'failedSettleMs', label: 'failed count back to baseline after', unit: 'ms', better: 'lower', get: (s) => s.pool.failedSettleMs },
+  { key: 'failedSettleMs', label: 'failed count back to baseline for good after the restore', unit: 'ms', better: 'lower', get: (s) => s.pool.failedSettleMs },
   { key: 'gossipPeak', label: 'gossip traffic peak (per s)', unit: 'rate', better: 'lower', get: gossipPeak },
   { key: 'consulP99Flood', label: 'Consul p99 in flood', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'consulLatency', 'flood', 'p99') },
   { key: 'consulP99Observe', label: 'Consul p99 in observe', unit: 'ms', better: 'lower', get: (s) => phaseLatency(s, 'consulLatency', 'observe', 'p99') },

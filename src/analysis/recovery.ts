@@ -54,6 +54,9 @@ export interface RecoveryMetrics {
   criteria: Record<CriterionName, CriterionResult>;
 }
 
+/** How long a criterion must hold before it counts as back (recovery, and the pool's settle time). */
+export const DEFAULT_SUSTAIN_MS = 30_000;
+
 type Check = (from: number, to: number) => boolean | 'blind';
 
 export function recoveryAnalysis(
@@ -66,7 +69,7 @@ export function recoveryAnalysis(
 ): RecoveryMetrics {
   const tol = opts.latencyTolerance ?? 0.2;
   const slackMs = opts.latencySlackMs ?? 5;
-  const sustainMs = opts.sustainMs ?? 30_000;
+  const sustainMs = opts.sustainMs ?? DEFAULT_SUSTAIN_MS;
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const step = opts.stepMs ?? 1_000;
   const errSlack = opts.errorRateSlack ?? 0.01;

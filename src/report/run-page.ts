@@ -3,7 +3,7 @@
 // every version). Built from the analysis alone, so it can be rebuilt from a run folder at any time.
 import type { RunAnalysis } from '../analysis/analyze.ts';
 import { floodPhaseLabel, peakOverNodes, pressureNodeSeconds } from '../analysis/catalog.ts';
-import { MEMBER_STATES } from '../analysis/consul.ts';
+import { isNotBack, MEMBER_STATES } from '../analysis/consul.ts';
 import type { LineageTreeNode } from '../analysis/lineage.ts';
 import { PRESSURE_CONDITIONS } from '../analysis/nodes.ts';
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
@@ -366,7 +366,7 @@ function poolTable(input: RunReportInput): Html {
 <tr><th>baseline</th><td>${fmtHtml(p.baselineAlive, 'count')} alive, ${fmtHtml(p.baselineTotal, 'count')} members</td></tr>
 <tr><th>peak</th><td>${fmtHtml(p.peakTotal, 'count')} members, ${fmtHtml(p.peakFailed, 'count')} failed${p.peakFailedAt !== undefined ? html` (at ${relText(p.peakFailedAt, input.analysis.summary.t0)})` : ''}</td></tr>
 <tr><th>at the end</th><td>${isUnknown(atEnd) ? fmtHtml(atEnd) : MEMBER_STATES.map((st) => `${atEnd[st]} ${st}`).join(', ')}</td></tr>
-<tr><th>failed count back to baseline after</th><td>${fmtHtml(p.failedSettleMs, 'ms', '–')}</td></tr>
+<tr><th>failed count back to baseline for good after the restore</th><td>${isNotBack(p.failedSettleMs) ? html`<span class="unknown" title="${p.failedSettleMs.reason}">not back by the end (≥ ${fmtNumber(p.failedSettleMs.observed ?? 0, 'ms')})</span>` : fmtHtml(p.failedSettleMs, 'ms', '–')}</td></tr>
 <tr><th>how long failed members lingered</th><td>${isUnknown(linger) ? fmtHtml(linger, 'ms') : html`${linger.members} members: median ${fmtNumber(linger.medianMs, 'ms')}, longest ${fmtNumber(linger.maxMs, 'ms')}; ${linger.stillFailedAtEnd} still failed at the end`}</td></tr>
 </tbody></table></div>`;
 }
