@@ -63,7 +63,7 @@ const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: 
     title: 'Why could log shippers overload the node?',
     question: 'Which part saturates (runtime, kubelet, shims, the shipper), at what flood rate and buffer size, and which shipper behaviour keeps nodes healthy (no NotReady, no memory, disk or PID pressure)?',
     baseArm: 'naive',
-    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
+    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'duplicates', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
   },
   q2: {
     title: 'Why did the gossip not calm down?',

@@ -105,6 +105,7 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'peakBuffered', label: 'lines buffered at peak', unit: 'count', better: null, get: (s) => s.delivery.peakBuffered },
   { key: 'peakDeliveredRate', label: 'peak delivery rate', unit: 'rate', better: null, get: (s) => s.delivery.peakDeliveredRate },
   { key: 'deliveredRatio', label: 'log lines delivered', unit: 'ratio', better: 'higher', get: (s) => s.delivery.deliveredRatio },
+  { key: 'duplicates', label: 'duplicate lines received (not counted as delivered)', unit: 'count', better: null, get: (s) => s.delivery.duplicates },
   { key: 'dropped', label: 'lines dropped by shippers', unit: 'count', better: 'lower', get: (s) => s.delivery.dropped },
   { key: 'lostWithPods', label: 'lines lost with deleted pods', unit: 'count', better: 'lower', get: (s) => s.delivery.lostWithPods },
   { key: 'timeToRecoverMs', label: 'time to recover', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => s.recovery.timeToRecoverMs },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeRun } from '../../src/analysis/index.ts';
+import { analyzeRun, isUnknown } from '../../src/analysis/index.ts';
 import { history, phases, pod } from './analysis-helpers.ts';
 
 const W1 = 'kind-worker';
@@ -34,4 +34,72 @@ test('delivery: only the log shipper counts; the metrics agent, sidecar or Daemo
   assert.equal(d.lostWithPods, 0);
   assert.equal(d.peakBuffered, 60);
   assert.equal(d.unaccounted, 1500 - 1380 - 60 - 60 - 0);
+});
+
+test('delivery: a batch resent after a lost ack counts once; the copies are reported apart, not as delivery above 100 %', () => {
+  const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
+  const sample = (t: number, received: Record<string, number>) => ({ t, type: 'kafka', source: 'probe/kafka', topic: 'logs', received }) as const;
+  const base = [
+    ...phases(),
+    pod(1, 'a', { event: 'added', node: W1, name: 'app-a' }),
+    pod(1, 'b', { event: 'added', node: W1, name: 'app-b' }),
+    app(100, 'app-a', 500),
+    // The apps' last counter sample, a few seconds before the recorder stopped: they kept writing.
+    app(290, 'app-a', 960),
+    app(290, 'app-b', 400),
+    sample(100, { 'app-a': 500 }),
+    // app-a's shipper resent a 30-line batch whose ack was lost: Kafka holds 30 lines twice.
+    sample(200, { 'app-a': 330, 'app-b': 200 }),
+    sample(299, { 'app-a': 200, 'app-b': 200 }),
+  ] as const;
+  const ledger = { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 1000, duplicates: 30, maxSeq: 1000 }, 'app-b': { unique: 400, duplicates: 0, maxSeq: 400 } } } as const;
+
+  const d = analyzeRun({ records: history(...base, ledger) }).summary.delivery;
+  assert.equal(d.deliveredBasis, 'distinct');
+  assert.equal(d.received, 1430, 'every message the consumer counted');
+  assert.equal(d.delivered, 1400, 'distinct (pod, sequence) lines');
+  assert.equal(d.duplicates, 30);
+  assert.equal(d.written, 1000 + 400, "line 1000 reached Kafka, so app-a wrote at least 1000, whatever its last counter said");
+  assert.equal(d.deliveredRatio, 1);
+  assert.deepEqual(
+    d.perPod.map((p) => [p.pod, p.written, p.delivered, p.duplicates]),
+    [['app-a', 1000, 1000, 30], ['app-b', 400, 400, 0]],
+  );
+
+  // Without the ledger the copies cannot be told apart: no ratio above 100 %, and the report says why.
+  const old = analyzeRun({ records: history(...base) }).summary.delivery;
+  assert.equal(old.deliveredBasis, 'received');
+  assert.equal(old.delivered, 1430);
+  assert.ok(isUnknown(old.duplicates));
+  assert.ok(isUnknown(old.deliveredRatio), `read as ${JSON.stringify(old.deliveredRatio)}`);
+  assert.match(old.deliveredRatio.reason, /may include duplicates: 70 lines received beyond written/);
+});
+
+test('delivery: after an app container restart, repeated sequence numbers may be new lines; delivered is a lower bound', () => {
+  const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
+  const recs = history(
+    ...phases(),
+    pod(1, 'a', { event: 'added', node: W1, name: 'app-a' }),
+    app(100, 'app-a', 500),
+    app(200, 'app-a', 100), // restarted: lines 1..100 numbered again
+    { t: 150, type: 'kafka', source: 'probe/kafka', topic: 'logs', received: { 'app-a': 600 } },
+    { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 500, duplicates: 100, maxSeq: 500 } } },
+  );
+  const d = analyzeRun({ records: recs }).summary.delivery;
+  assert.ok(isUnknown(d.delivered) && d.delivered.bound === 'lower' && d.delivered.observed === 500);
+  assert.ok(isUnknown(d.duplicates) && d.duplicates.bound === 'upper' && d.duplicates.observed === 100);
+  assert.equal(d.written, 600);
+});
+
+test('delivery: a pod whose app was never sampled has only a lower bound on lines written', () => {
+  const recs = history(
+    ...phases(),
+    { t: 100, type: 'app', source: 'probe/app', pod: 'app-a', counters: { log_lines_total: 100 } },
+    { t: 150, type: 'kafka', source: 'probe/kafka', topic: 'logs', received: { 'app-a': 100, 'app-b': 50 } },
+    { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 100, duplicates: 0, maxSeq: 100 }, 'app-b': { unique: 50, duplicates: 0, maxSeq: 50 } } },
+  );
+  const d = analyzeRun({ records: recs, coverage: { silenceMinMs: Infinity } }).summary.delivery;
+  assert.ok(isUnknown(d.written) && d.written.bound === 'lower' && d.written.observed === 150, JSON.stringify(d.written));
+  assert.ok(isUnknown(d.deliveredRatio), 'no ratio from a denominator that only counts what arrived');
+  assert.equal(d.delivered, 150);
 });
