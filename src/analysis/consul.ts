@@ -3,7 +3,6 @@
 // load from the servers' telemetry.
 import type { ConsulMembersRecord, ConsulTelemetryRecord, HistoryRecord, MemberState } from '../history/records.ts';
 import { Coverage } from './coverage.ts';
-import { DEFAULT_SUSTAIN_MS } from './recovery.ts';
 import { mean, median, quantile, sortedNumbers } from './stats.ts';
 import { baselineWindow, spanPhases, ts, type Timeline } from './timeline.ts';
 import { isUnknown, type Maybe, type Unknown, unknown } from './unknown.ts';
@@ -55,7 +54,8 @@ export interface GossipSeries {
   serverCpu: Record<string, [number, number][]>;
 }
 
-function primary<T extends { observer: string }>(recs: T[]): { observer: string | null; observers: string[]; mine: T[] } {
+/** One server's view, the one with the most samples: pool metrics and recovery must read the same server. */
+export function primary<T extends { observer: string }>(recs: readonly T[]): { observer: string | null; observers: string[]; mine: T[] } {
   const counts = new Map<string, number>();
   for (const r of recs) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
   const observers = [...counts.keys()].sort();
@@ -67,7 +67,8 @@ export function poolAnalysis(
   sorted: readonly HistoryRecord[],
   timeline: Timeline,
   coverage: Coverage,
-  sustainMs = DEFAULT_SUSTAIN_MS,
+  /** How long the pool must stay at baseline before it counts as settled (recovery's sustain window). */
+  sustainMs: number,
 ): { metrics: PoolMetrics; series: PoolSeries } {
   const all = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
   const { observer, observers, mine } = primary(all);

@@ -3,6 +3,7 @@
 // the pool has as many alive members as at baseline. Recovery only counts after a disruption was seen;
 // a run that was never disrupted says so instead of reporting a recovery time of zero.
 import type { ConsulMembersRecord, HistoryRecord, LatencyBase, RecordType } from '../history/records.ts';
+import { primary } from './consul.ts';
 import type { Coverage } from './coverage.ts';
 import type { NodeSegment, PressureSegment } from './nodes.ts';
 import { anyNotReady } from './nodes.ts';
@@ -98,11 +99,7 @@ export function recoveryAnalysis(
   const consul = latencyOf('consul-latency');
   const vault = latencyOf('vault-latency');
 
-  const members = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
-  const counts = new Map<string, number>();
-  for (const r of members) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
-  const observer = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-  const mine = members.filter((r) => r.observer === observer);
+  const { mine } = primary(sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members'));
   const mtimes = mine.map(ts);
   const baseMembers = base ? mine.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
   const poolAlive: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.counts.alive ?? 0)), 0.5) : unknown('no member samples in the baseline');

@@ -4,9 +4,11 @@ import { analyzeRun, isUnknown } from '../../src/analysis/index.ts';
 import { history, phases, pod } from './analysis-helpers.ts';
 
 const W1 = 'kind-worker';
+const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
+const sample = (t: number, received: Record<string, number>) => ({ t, type: 'kafka', source: 'probe/kafka', topic: 'logs', received }) as const;
+const ledger = (t: number, delivered: Record<string, { unique: number; duplicates: number; maxSeq: number }>) => ({ t, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered }) as const;
 
 test('delivery: only the log shipper counts; the metrics agent, sidecar or DaemonSet, publishes the same counters but no log lines', () => {
-  const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
   const stats = (t: number, p: string, component: 'shipper' | 'metrics-agent' | undefined, sent: number, dropped: number, buffered: number) =>
     ({ t, type: 'shipper', source: `probe/${component ?? 'shipper'}`, pod: p, ...(component ? { component } : {}), counters: { lines_sent_total: sent, lines_dropped_total: dropped, buffer_lines: buffered } }) as const;
   const recs = history(
@@ -15,7 +17,7 @@ test('delivery: only the log shipper counts; the metrics agent, sidecar or Daemo
     pod(1, 'b', { event: 'added', node: W1, name: 'app-b' }),
     app(200, 'app-a', 1000),
     app(200, 'app-b', 500),
-    { t: 200, type: 'kafka', source: 'probe/kafka', topic: 'logs', received: { 'app-a': 900, 'app-b': 480 } },
+    sample(200, { 'app-a': 900, 'app-b': 480 }),
     // app-a's sidecars: the log shipper, then the metrics agent in the same pod, sampled later.
     stats(200, 'app-a', 'shipper', 900, 60, 40),
     stats(201, 'app-a', 'metrics-agent', 7000, 3, 900),
@@ -37,8 +39,6 @@ test('delivery: only the log shipper counts; the metrics agent, sidecar or Daemo
 });
 
 test('delivery: a batch resent after a lost ack counts once; the copies are reported apart, not as delivery above 100 %', () => {
-  const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
-  const sample = (t: number, received: Record<string, number>) => ({ t, type: 'kafka', source: 'probe/kafka', topic: 'logs', received }) as const;
   const base = [
     ...phases(),
     pod(1, 'a', { event: 'added', node: W1, name: 'app-a' }),
@@ -52,9 +52,9 @@ test('delivery: a batch resent after a lost ack counts once; the copies are repo
     sample(200, { 'app-a': 330, 'app-b': 200 }),
     sample(299, { 'app-a': 200, 'app-b': 200 }),
   ] as const;
-  const ledger = { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 1000, duplicates: 30, maxSeq: 1000 }, 'app-b': { unique: 400, duplicates: 0, maxSeq: 400 } } } as const;
+  const final = ledger(300, { 'app-a': { unique: 1000, duplicates: 30, maxSeq: 1000 }, 'app-b': { unique: 400, duplicates: 0, maxSeq: 400 } });
 
-  const d = analyzeRun({ records: history(...base, ledger) }).summary.delivery;
+  const d = analyzeRun({ records: history(...base, final) }).summary.delivery;
   assert.equal(d.deliveredBasis, 'distinct');
   assert.equal(d.received, 1430, 'every message the consumer counted');
   assert.equal(d.delivered, 1400, 'distinct (pod, sequence) lines');
@@ -76,14 +76,13 @@ test('delivery: a batch resent after a lost ack counts once; the copies are repo
 });
 
 test('delivery: after an app container restart, repeated sequence numbers may be new lines; delivered is a lower bound', () => {
-  const app = (t: number, p: string, n: number) => ({ t, type: 'app', source: 'probe/app', pod: p, counters: { log_lines_total: n } }) as const;
   const recs = history(
     ...phases(),
     pod(1, 'a', { event: 'added', node: W1, name: 'app-a' }),
     app(100, 'app-a', 500),
     app(200, 'app-a', 100), // restarted: lines 1..100 numbered again
-    { t: 150, type: 'kafka', source: 'probe/kafka', topic: 'logs', received: { 'app-a': 600 } },
-    { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 500, duplicates: 100, maxSeq: 500 } } },
+    sample(150, { 'app-a': 600 }),
+    ledger(300, { 'app-a': { unique: 500, duplicates: 100, maxSeq: 500 } }),
   );
   const d = analyzeRun({ records: recs }).summary.delivery;
   assert.ok(isUnknown(d.delivered) && d.delivered.bound === 'lower' && d.delivered.observed === 500);
@@ -94,9 +93,9 @@ test('delivery: after an app container restart, repeated sequence numbers may be
 test('delivery: a pod whose app was never sampled has only a lower bound on lines written', () => {
   const recs = history(
     ...phases(),
-    { t: 100, type: 'app', source: 'probe/app', pod: 'app-a', counters: { log_lines_total: 100 } },
-    { t: 150, type: 'kafka', source: 'probe/kafka', topic: 'logs', received: { 'app-a': 100, 'app-b': 50 } },
-    { t: 300, type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: { 'app-a': { unique: 100, duplicates: 0, maxSeq: 100 }, 'app-b': { unique: 50, duplicates: 0, maxSeq: 50 } } },
+    app(100, 'app-a', 100),
+    sample(150, { 'app-a': 100, 'app-b': 50 }),
+    ledger(300, { 'app-a': { unique: 100, duplicates: 0, maxSeq: 100 }, 'app-b': { unique: 50, duplicates: 0, maxSeq: 50 } }),
   );
   const d = analyzeRun({ records: recs, coverage: { silenceMinMs: Infinity } }).summary.delivery;
   assert.ok(isUnknown(d.written) && d.written.bound === 'lower' && d.written.observed === 150, JSON.stringify(d.written));
