@@ -136,10 +136,7 @@ export interface Answers {
 }
 
 function metricSpread(def: MetricDef, runs: readonly RunRef[]): MetricSpread {
-  return spreadOf(def, runs.map((r) => ({ run: r.id, value: def.get(r.summary) })));
-}
-
-function spreadOf(def: Pick<MetricDef, 'key' | 'label' | 'unit' | 'better' | 'nullText'>, values: MetricSpread['values']): MetricSpread {
+  const values = runs.map((r) => ({ run: r.id, value: def.get(r.summary) }));
   const nums = values.map((v) => v.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   return {
     key: def.key,
@@ -168,14 +165,20 @@ const fmtMedian = (v: number, unit: MetricDef['unit']) => (unit === 'count' && !
 /** "unknown in 1 of 3 runs (recorder partly blind: at least 8m12s)": unknowns never enter a median. */
 function describeUnknowns(m: MetricSpread): string | null {
   if (!m.unknowns) return null;
-  const bounded = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
+  const all = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
+  // A pool that never settled is a finding, not a blind recorder: said in words, apart from the unknowns.
+  const notBack = all.filter(isNotBack);
+  const bounded = all.filter((u): boolean => !isNotBack(u));
+  const ended = notBack.length ? `not back by the end in ${notBack.length} of ${m.values.length} runs (at least ${fmtNumber(Math.min(...notBack.map((u) => u.observed ?? 0)), m.unit)})` : null;
+  if (bounded.length === 0) return ended;
   const lower = bounded.filter((u) => u.bound === 'lower' && u.observed !== undefined).map((u) => u.observed!);
   const upper = bounded.filter((u) => u.bound === 'upper' && u.observed !== undefined).map((u) => u.observed!);
   const seen = [
-    ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < m.unknowns ? ` in ${lower.length}` : ''}`] : []),
-    ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < m.unknowns ? ` in ${upper.length}` : ''}`] : []),
+    ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < bounded.length ? ` in ${lower.length}` : ''}`] : []),
+    ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < bounded.length ? ` in ${upper.length}` : ''}`] : []),
   ];
-  return `unknown in ${m.unknowns} of ${m.values.length} runs${seen.length ? ` (recorder partly blind: ${seen.join(', ')})` : ''}`;
+  const blind = `unknown in ${bounded.length} of ${m.values.length} runs${seen.length ? ` (recorder partly blind: ${seen.join(', ')})` : ''}`;
+  return ended ? `${ended}; ${blind}` : blind;
 }
 
 /**
@@ -560,25 +563,11 @@ function lingerFindings(arms: ArmResult[]): Finding[] {
     const settle = a.metrics.failedSettleMs!;
     out.push({
       kind: 'verdict',
-      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline for good after the restore: ${describeSettle(settle)}.${cite(a.runs)}`,
+      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline for good after the restore: ${describeSpread(settle)}.${cite(a.runs)}`,
       runs: a.runs,
     });
   }
   return out;
-}
-
-/**
- * A pool that never settled is not a blind recorder: "not back by the end in 2 of 3 runs (at least 12m)",
- * then the runs that did settle, described as any other metric.
- */
-function describeSettle(m: MetricSpread): string {
-  const notBack = m.values.filter((v) => isNotBack(v.value));
-  if (notBack.length === 0) return describeSpread(m);
-  const n = m.values.length;
-  const least = Math.min(...notBack.map((v) => (v.value as Unknown).observed ?? 0));
-  const head = `not back by the end in ${notBack.length === n ? (n === 1 ? 'the one run' : `all ${n} runs`) : `${notBack.length} of ${n} runs`} (at least ${fmtNumber(least, m.unit)})`;
-  const others = m.values.filter((v) => !isNotBack(v.value));
-  return others.length ? `${head}; in the other ${others.length}: ${describeSpread(spreadOf(m, others))}` : head;
 }
 
 function runtimeFindings(runs: RunRef[]): Finding[] {
