@@ -11,7 +11,7 @@ import { latencyAnalysis, vaultSeal, type LatencyMetrics, type LatencySeries, ty
 import { buildLineage, rescheduledOf, type LineageMetrics, type LineageTreeNode } from './lineage.ts';
 import { nodeMetrics, pressureSegments, type NodeMetrics, type NodeSegment, type PressureLaneSegment } from './nodes.ts';
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
-import { recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
+import { DEFAULT_SUSTAIN_MS, recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
 import { buildTimeline, sortHistory, ts, type PhaseWindow } from './timeline.ts';
 import { splitAnalysis, type SplitMetrics } from './split.ts';
@@ -162,7 +162,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   const rescheduled = rescheduledOf(lives, lineage.metrics.replacements, coverage, timeline);
   const limit = scenario && typeof scenario.cluster.nodeCpus === 'number' ? scenario.cluster.nodeCpus : null;
   const cpu = cpuAnalysis(sorted, lives, timeline, coverage, limit);
-  const pool = poolAnalysis(sorted, timeline, coverage);
+  const pool = poolAnalysis(sorted, timeline, coverage, input.recovery?.sustainMs ?? DEFAULT_SUSTAIN_MS);
   const gossip = gossipAnalysis(sorted, timeline, coverage);
   const consul = latencyAnalysis(sorted, 'consul-latency', timeline, coverage);
   const vault = latencyAnalysis(sorted, 'vault-latency', timeline, coverage);

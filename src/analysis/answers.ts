@@ -19,6 +19,7 @@ import type { RunSummary, ScenarioKey } from './analyze.ts';
 import { clustersReachedShare, metricByKey, type MetricDef } from './catalog.ts';
 import { PRESSURE_CONDITIONS, type PressureCondition } from './nodes.ts';
 import { median, spread, type Spread } from './stats.ts';
+import { isNotBack } from './consul.ts';
 import { fmtNumber } from './text.ts';
 import type { ClusterFigures } from './split.ts';
 import { isUnknown, unknown as unknownValue, type Maybe, type Unknown } from './unknown.ts';
@@ -63,7 +64,7 @@ const QUESTIONS: Record<QuestionId, { title: string; question: string; baseArm: 
     title: 'Why could log shippers overload the node?',
     question: 'Which part saturates (runtime, kubelet, shims, the shipper), at what flood rate and buffer size, and which shipper behaviour keeps nodes healthy (no NotReady, no memory, disk or PID pressure)?',
     baseArm: 'naive',
-    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
+    metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'duplicates', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
   },
   q2: {
     title: 'Why did the gossip not calm down?',
@@ -173,16 +174,22 @@ const fmtMedian = (v: number, unit: MetricDef['unit']) => (unit === 'count' && !
  */
 function describeUnknowns(m: MetricSpread): string | null {
   if (!m.unknowns) return null;
-  const bounded = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
+  const all = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
+  // A pool that never settled is a finding, not a blind recorder: said in words, apart from the unknowns.
+  const notBack = all.filter(isNotBack);
+  const bounded = all.filter((u): boolean => !isNotBack(u));
+  const ended = notBack.length ? `not back by the end in ${notBack.length} of ${m.values.length} runs (at least ${fmtNumber(Math.min(...notBack.map((u) => u.observed ?? 0)), m.unit)})` : null;
+  if (bounded.length === 0) return ended;
   const why = [...new Set(bounded.filter((u) => u.bound && u.observed !== undefined).map((u) => u.reason.split(/[,(]/)[0]!.trim()))];
   const lower = bounded.filter((u) => u.bound === 'lower' && u.observed !== undefined).map((u) => u.observed!);
   const upper = bounded.filter((u) => u.bound === 'upper' && u.observed !== undefined).map((u) => u.observed!);
   const seen = [
-    ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < m.unknowns ? ` in ${lower.length}` : ''}`] : []),
-    ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < m.unknowns ? ` in ${upper.length}` : ''}`] : []),
+    ...(lower.length ? [`at least ${fmtNumber(Math.min(...lower), m.unit)}${lower.length < bounded.length ? ` in ${lower.length}` : ''}`] : []),
+    ...(upper.length ? [`at most ${fmtNumber(Math.max(...upper), m.unit)}${upper.length < bounded.length ? ` in ${upper.length}` : ''}`] : []),
   ];
   const because = why.length === 1 && why[0] ? `: ${why[0]}` : '';
-  return `unknown in ${m.unknowns} of ${m.values.length} runs${seen.length ? ` (${seen.join(', ')}${because})` : ''}`;
+  const rest = `unknown in ${bounded.length} of ${m.values.length} runs${seen.length ? ` (${seen.join(', ')}${because})` : ''}`;
+  return ended ? `${ended}; ${rest}` : rest;
 }
 
 /**
@@ -624,7 +631,7 @@ function lingerFindings(arms: ArmResult[]): Finding[] {
     const settle = a.metrics.failedSettleMs!;
     out.push({
       kind: 'verdict',
-      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline after: ${describeSpread(settle)}.${cite(a.runs)}`,
+      text: `${a.label} (n = ${a.runs.length}): failed members at the peak ${describeSpread(a.metrics.poolPeakFailed!)}; still failed at the end ${describeSpread(end)}; failed count back to baseline for good after the restore: ${describeSpread(settle)}.${cite(a.runs)}`,
       runs: a.runs,
     });
   }

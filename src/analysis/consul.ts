@@ -5,7 +5,11 @@ import type { ConsulMembersRecord, ConsulTelemetryRecord, HistoryRecord, MemberS
 import { Coverage } from './coverage.ts';
 import { mean, median, quantile, sortedNumbers } from './stats.ts';
 import { baselineWindow, spanPhases, ts, type Timeline } from './timeline.ts';
-import { type Maybe, unknown } from './unknown.ts';
+import { isUnknown, type Maybe, type Unknown, unknown } from './unknown.ts';
+
+/** How an unsettled pool's settle time begins its reason: pages and answers say it in words, not "≥ X". */
+export const NOT_BACK = 'not back by the end';
+export const isNotBack = (v: Maybe<number | null> | undefined): v is Unknown => v !== null && v !== undefined && isUnknown(v) && v.reason.startsWith(NOT_BACK);
 
 export const MEMBER_STATES: readonly MemberState[] = ['alive', 'suspect', 'failed', 'leaving', 'left'];
 
@@ -19,7 +23,10 @@ export interface PoolMetrics {
   peakFailed: Maybe<number>;
   peakFailedAt?: number;
   atEnd: Maybe<Record<MemberState, number>>;
-  /** From the peak of failed members until their count is back to the baseline's. */
+  /**
+   * From the restore until the failed count is back to the baseline's for good: the start of the last
+   * stretch at baseline that lasts to the end of the history (as recovery.ts finds its recovery).
+   */
   failedSettleMs: Maybe<number>;
   /** Per failed member (needs member names in the records): how long each stayed failed. */
   failedLinger: Maybe<{ members: number; medianMs: number; maxMs: number; stillFailedAtEnd: number }>;
@@ -47,7 +54,8 @@ export interface GossipSeries {
   serverCpu: Record<string, [number, number][]>;
 }
 
-function primary<T extends { observer: string }>(recs: T[]): { observer: string | null; observers: string[]; mine: T[] } {
+/** One server's view, the one with the most samples: pool metrics and recovery must read the same server. */
+export function primary<T extends { observer: string }>(recs: readonly T[]): { observer: string | null; observers: string[]; mine: T[] } {
   const counts = new Map<string, number>();
   for (const r of recs) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
   const observers = [...counts.keys()].sort();
@@ -55,7 +63,13 @@ function primary<T extends { observer: string }>(recs: T[]): { observer: string 
   return { observer, observers, mine: recs.filter((r) => r.observer === observer) };
 }
 
-export function poolAnalysis(sorted: readonly HistoryRecord[], timeline: Timeline, coverage: Coverage): { metrics: PoolMetrics; series: PoolSeries } {
+export function poolAnalysis(
+  sorted: readonly HistoryRecord[],
+  timeline: Timeline,
+  coverage: Coverage,
+  /** How long the pool must stay at baseline before it counts as settled (recovery's sustain window). */
+  sustainMs: number,
+): { metrics: PoolMetrics; series: PoolSeries } {
   const all = sorted.filter((r): r is ConsulMembersRecord => r.type === 'consul-members');
   const { observer, observers, mine } = primary(all);
   const byState: Record<string, [number, number][]> = {};
@@ -91,15 +105,7 @@ export function poolAnalysis(sorted: readonly HistoryRecord[], timeline: Timelin
     ? unknown(`member sampler blind at the end: ${Coverage.describe(lastBlind, timeline.t0)}`)
     : Object.fromEntries(MEMBER_STATES.map((s) => [s, last.counts[s] ?? 0])) as Record<MemberState, number>;
 
-  let failedSettleMs: Maybe<number>;
-  if (pf.t === undefined || pf.v <= baselineFailed) failedSettleMs = 0;
-  else {
-    const back = inRun.find((r) => ts(r) > pf.t! && (r.counts.failed ?? 0) <= baselineFailed);
-    const between = coverage.overlapping(['consul-members'], pf.t, back ? ts(back) : to);
-    if (!back) failedSettleMs = unknown(`${last.counts.failed ?? 0} failed members still in the pool when the history ends (baseline ${baselineFailed})`, to - pf.t, 'lower');
-    else if (between.length) failedSettleMs = unknown(`member sampler blind: ${Coverage.describe(between, timeline.t0)}`, ts(back) - pf.t, 'upper');
-    else failedSettleMs = ts(back) - pf.t;
-  }
+  const failedSettleMs = settleTime(mine, (r) => (r.counts.failed ?? 0) <= baselineFailed, timeline, coverage, sustainMs, baselineFailed);
 
   return {
     metrics: {
@@ -116,6 +122,60 @@ export function poolAnalysis(sorted: readonly HistoryRecord[], timeline: Timelin
     },
     series,
   };
+}
+
+/**
+ * How long after the restore the pool was back at baseline for good. The first sample at baseline after
+ * the peak is not it: in the gossip-encryption run two members stayed failed from the flood until the
+ * remedy, the remedy's restarts made the peak, and the first calm sample after that peak read "back after
+ * 9 s" although two members were failed again when the history ended. Without a restore in the history,
+ * the clock starts at the first sample off baseline.
+ */
+function settleTime(
+  mine: readonly ConsulMembersRecord[],
+  atBaseline: (r: ConsulMembersRecord) => boolean,
+  timeline: Timeline,
+  coverage: Coverage,
+  sustainMs: number,
+  baselineFailed: number,
+): Maybe<number> {
+  const from = timeline.phases[0]?.from ?? timeline.start;
+  const end = timeline.end;
+  const inRun = mine.filter((r) => ts(r) >= from && ts(r) <= end);
+  const firstOff = inRun.find((r) => !atBaseline(r));
+  const origin = timeline.floodAt ?? (firstOff ? ts(firstOff) : undefined);
+  if (origin === undefined) return 0;
+  // The pool at the restore is the last sample at or before it: failures from the hold count.
+  const before = inRun.filter((r) => ts(r) <= origin).at(-1);
+  const after = [...(before ? [before] : []), ...inRun.filter((r) => ts(r) > origin)];
+  const blindIn = (a: number, b: number) => coverage.overlapping(['consul-members'], a, b);
+  let lastOff = -1;
+  for (let i = after.length - 1; i >= 0; i--) {
+    if (!atBaseline(after[i]!)) {
+      lastOff = i;
+      break;
+    }
+  }
+  if (after.length === 0) return unknown('no member samples after the restore');
+  if (lastOff === -1) {
+    const b = blindIn(origin, end);
+    return b.length ? unknown(`failed count at baseline in every sample after the restore, but the member sampler was blind: ${Coverage.describe(b, timeline.t0)}`, 0, 'lower') : 0;
+  }
+  const off = after[lastOff]!;
+  const back = after[lastOff + 1];
+  if (!back) return unknown(`${NOT_BACK}: ${off.counts.failed ?? 0} failed members still in the pool when the history ends (baseline ${baselineFailed})`, end - origin, 'lower');
+  const settle = Math.max(0, ts(back) - origin);
+  if (end - ts(back) < sustainMs) {
+    return unknown(`back to baseline only ${Math.round((end - ts(back)) / 1000)} s before the history ends (needs ${Math.round(sustainMs / 1000)} s to count)`, settle, 'lower');
+  }
+  // Blind before the return: it may have come earlier. Blind after: it may have risen and fallen unseen.
+  const blindBefore = blindIn(ts(off), ts(back));
+  const blindAfter = blindIn(ts(back), end);
+  if (blindBefore.length || blindAfter.length) {
+    const why = `member sampler blind: ${Coverage.describe(blindIn(ts(off), end), timeline.t0)}`;
+    return unknown(why, settle, blindBefore.length && blindAfter.length ? undefined : blindBefore.length ? 'upper' : 'lower');
+  }
+  return settle;
 }
 
 function linger(mine: ConsulMembersRecord[], end: number, blindNote: string): PoolMetrics['failedLinger'] {

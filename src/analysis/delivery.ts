@@ -1,6 +1,9 @@
 // Where the log lines went: written by the apps, delivered to Kafka, dropped by a bounded shipper,
 // still buffered at the end, or lost with a pod that was deleted while holding a buffer. The last two
 // are what a naive shipper risks; the balance ("unaccounted") is whatever none of the counters explain.
+// Shippers deliver at least once: a batch whose ack was lost is sent again, and Kafka holds both copies.
+// Delivered therefore counts distinct (pod, sequence number) lines from the recorder's final ledger, with
+// the copies apart; a history without that ledger can only count messages received, copies included.
 import type { AppRecord, HistoryRecord, KafkaRecord, ShipperRecord } from '../history/records.ts';
 import { Coverage } from './coverage.ts';
 import { endedAt, type PodLife } from './pods.ts';
@@ -22,7 +25,10 @@ const pick = (c: Record<string, number> | undefined, names: string[]): number | 
 export interface PodDelivery {
   pod: string;
   written: number | null;
+  /** Distinct lines (from the ledger), else messages received. */
   delivered: number | null;
+  /** Copies received of lines Kafka already held; null without a ledger. */
+  duplicates: number | null;
   /** From the shipper that carried this pod's logs (the sidecar); null in the DaemonSet variant. */
   dropped: number | null;
   bufferedAtEnd: number | null;
@@ -31,8 +37,19 @@ export interface PodDelivery {
 }
 
 export interface DeliveryMetrics {
+  /**
+   * The apps' line counters at their last sample, or per pod the highest sequence number Kafka received
+   * when that is higher: apps keep writing between their last sample and the recorder's stop, and a line
+   * numbered N proves N were written. Without it, delivered read above 100 % (the backoff run: 100.5 %).
+   */
   written: Maybe<number>;
+  /** Distinct lines delivered when `deliveredBasis` is 'distinct'; every message received when 'received'. */
   delivered: Maybe<number>;
+  deliveredBasis: 'distinct' | 'received';
+  /** Copies of lines Kafka already held (a batch resent after a lost ack): at-least-once, not loss. */
+  duplicates: Maybe<number>;
+  /** Messages the consumer counted in its samples, copies and the apps' unnumbered lines included. */
+  received: Maybe<number>;
   /** Shippers' own count of lines never sent (drop-oldest, full buffer). */
   dropped: Maybe<number>;
   /** Lines still buffered in shippers alive at the end. */
@@ -96,8 +113,14 @@ export function deliveryAnalysis(
     if (!l) writtenByPod.set(r.pod, (l = []));
     l.push(v);
   }
-  const deliveredByPod = new Map<string, number>();
-  for (const r of kafka) for (const [pod, n] of Object.entries(r.received ?? {})) deliveredByPod.set(pod, (deliveredByPod.get(pod) ?? 0) + n);
+  // The ledger is written once, when the recorder stops; it is a total, not a sample.
+  const samples = kafka.filter((r) => r.delivered === undefined);
+  const ledger = kafka.findLast((r) => r.delivered !== undefined && Object.keys(r.delivered).length > 0)?.delivered;
+  const receivedByPod = new Map<string, number>();
+  for (const r of samples) for (const [pod, n] of Object.entries(r.received ?? {})) receivedByPod.set(pod, (receivedByPod.get(pod) ?? 0) + n);
+  // An app container that restarted numbers its lines from 1 again: in the ledger its new lines look like
+  // copies of the old ones.
+  const restarted = new Set([...writtenByPod].filter(([, vs]) => vs.some((v, i) => i > 0 && v < vs[i - 1]!)).map(([pod]) => pod));
 
   const lastShipper = new Map<string, ShipperRecord>();
   const sentSeries = new Map<string, number[]>();
@@ -116,15 +139,18 @@ export function deliveryAnalysis(
     return p !== undefined && (endedAt(p) !== undefined || p.goneAt !== undefined);
   };
 
-  const appPods = new Set([...writtenByPod.keys(), ...deliveredByPod.keys()]);
+  const appPods = new Set([...writtenByPod.keys(), ...receivedByPod.keys(), ...Object.keys(ledger ?? {})]);
   const perPod: PodDelivery[] = [...appPods].sort().map((pod) => {
     const sh = lastShipper.get(pod);
     const buffered = sh ? pick(sh.counters, BUFFERED) ?? null : null;
     const ended = shipperEnded(pod);
+    const counted = writtenByPod.has(pod) ? cumulative(writtenByPod.get(pod)!) : null;
+    const led = ledger?.[pod];
     return {
       pod,
-      written: writtenByPod.has(pod) ? cumulative(writtenByPod.get(pod)!) : null,
-      delivered: deliveredByPod.get(pod) ?? (kafka.length ? 0 : null),
+      written: led && led.maxSeq > (counted ?? 0) ? led.maxSeq : counted,
+      delivered: ledger ? (led?.unique ?? 0) : receivedByPod.get(pod) ?? (samples.length ? 0 : null),
+      duplicates: ledger ? (led?.duplicates ?? 0) : null,
       dropped: droppedSeries.has(pod) ? cumulative(droppedSeries.get(pod)!) : null,
       bufferedAtEnd: buffered !== null && !ended ? buffered : null,
       lostWithPod: buffered !== null && ended ? buffered : null,
@@ -158,8 +184,25 @@ export function deliveryAnalysis(
   const droppedTotal = sum(perPod.map((p) => p.dropped)) + sum(shipperRows.map((s) => s.dropped));
   const bufferedTotal = sum(perPod.map((p) => p.bufferedAtEnd)) + sum(shipperRows.filter((s) => !s.ended).map((s) => s.bufferedAtEnd));
   const lostTotal = sum(perPod.map((p) => p.lostWithPod)) + sum(shipperRows.filter((s) => s.ended).map((s) => s.bufferedAtEnd));
-  const written = total(writtenByPod.size > 0, 'app line counters', ['app'], sum(perPod.map((p) => p.written)));
-  const delivered = total(kafka.length > 0, 'Kafka consumer counts', ['kafka'], sum(perPod.map((p) => p.delivered)));
+  // A pod whose app was never sampled shows only what reached Kafka: lines it wrote after those are unseen.
+  const uncounted = perPod.filter((p) => !writtenByPod.has(p.pod) && p.written !== null).length;
+  const written: Maybe<number> = uncounted
+    ? unknown(`no app line counters for ${uncounted} pod(s): their lines written are only the highest sequence number Kafka received`, sum(perPod.map((p) => p.written)), 'lower')
+    : total(writtenByPod.size > 0, 'app line counters', ['app'], sum(perPod.map((p) => p.written)));
+  const received = total(samples.length > 0, 'Kafka consumer counts', ['kafka'], sum([...receivedByPod.values()]));
+  const ambiguous = perPod.filter((p) => restarted.has(p.pod) && (p.duplicates ?? 0) > 0);
+  const restartNote = `app container restarted in ${ambiguous.length} pod(s): their sequence numbers started again at 1, so some repeats there are new lines, not copies`;
+  // The ledger is the consumer's own tally, kept through the sampler's silences: blind samples do not blind it.
+  const delivered: Maybe<number> = !ledger
+    ? received
+    : ambiguous.length
+      ? unknown(restartNote, sum(perPod.map((p) => p.delivered)), 'lower')
+      : sum(perPod.map((p) => p.delivered));
+  const duplicates: Maybe<number> = !ledger
+    ? unknown('the history has no per-sequence ledger (the recorder\u2019s final Kafka record): received lines may include copies')
+    : ambiguous.length
+      ? unknown(restartNote, sum(perPod.map((p) => p.duplicates)), 'upper')
+      : sum(perPod.map((p) => p.duplicates));
   const dropped = total(shippers.length > 0, 'shipper counters', ['shipper'], droppedTotal);
   const bufferedAtEnd = total(shippers.length > 0, 'shipper counters', ['shipper'], bufferedTotal, undefined);
   const lostWithPods = total(shippers.length > 0, 'shipper counters', ['shipper'], lostTotal);
@@ -168,13 +211,15 @@ export function deliveryAnalysis(
     ? (written as number) - (delivered as number) - (dropped as number) - (bufferedAtEnd as number) - (lostWithPods as number)
     : unknown('needs written, delivered, dropped, buffered and lost all known');
   const deliveredRatio: Maybe<number> =
-    typeof written === 'number' && typeof delivered === 'number'
-      ? written > 0
-        ? delivered / written
-        : unknown('no lines written')
-      : unknown('needs written and delivered known');
+    typeof written !== 'number' || typeof delivered !== 'number'
+      ? unknown('needs written and delivered known')
+      : written <= 0
+        ? unknown('no lines written')
+        : !ledger && delivered > written
+          ? unknown(`may include duplicates: ${delivered - written} lines received beyond written (copies of resent batches, or lines written after the apps' last counter sample); the history has no per-sequence ledger to tell them apart`)
+          : delivered / written;
 
-  const withDelay = kafka.filter((r) => r.delay && r.delay.count > 0);
+  const withDelay = samples.filter((r) => r.delay && r.delay.count > 0);
   let delayMs: DeliveryMetrics['delayMs'];
   const delayP99ByPhase: Record<string, Maybe<number>> = {};
   if (withDelay.length === 0) delayMs = unknown('the Kafka consumer recorded no delivery delays');
@@ -201,13 +246,13 @@ export function deliveryAnalysis(
   }
 
   const deliveredRate: [number, number][] = [];
-  for (let i = 1; i < kafka.length; i++) {
-    const dt = (ts(kafka[i]!) - ts(kafka[i - 1]!)) / 1000;
+  for (let i = 1; i < samples.length; i++) {
+    const dt = (ts(samples[i]!) - ts(samples[i - 1]!)) / 1000;
     if (dt <= 0) continue;
-    const n = Object.values(kafka[i]!.received ?? {}).reduce((s, x) => s + x, 0);
-    deliveredRate.push([ts(kafka[i]!), n / dt]);
+    const n = Object.values(samples[i]!.received ?? {}).reduce((s, x) => s + x, 0);
+    deliveredRate.push([ts(samples[i]!), n / dt]);
   }
-  const backlog: [number, number][] = kafka.filter((r) => typeof r.backlog === 'number').map((r) => [ts(r), r.backlog!]);
+  const backlog: [number, number][] = samples.filter((r) => typeof r.backlog === 'number').map((r) => [ts(r), r.backlog!]);
   const current = new Map<string, number>();
   const buffered: [number, number][] = [];
   for (const r of shippers) {
@@ -228,9 +273,9 @@ export function deliveryAnalysis(
   const peakOf = (pts: [number, number][], present: boolean, what: string, types: Parameters<Coverage['overlapping']>[0]): Maybe<number> =>
     total(present && pts.length > 0, what, types, pts.reduce((m, [, v]) => Math.max(m, v), 0));
   const peakBuffered = peakOf(buffered, shippers.length > 0, 'shipper buffer counters', ['shipper']);
-  const peakDeliveredRate = peakOf(deliveredRate, kafka.length > 1, 'Kafka consumer counts', ['kafka']);
+  const peakDeliveredRate = peakOf(deliveredRate, samples.length > 1, 'Kafka consumer counts', ['kafka']);
   return {
-    metrics: { written, delivered, dropped, bufferedAtEnd, lostWithPods, unaccounted, deliveredRatio, peakBuffered, peakDeliveredRate, delayMs, delayP99ByPhase, perPod, shippers: shipperRows },
+    metrics: { written, delivered, deliveredBasis: ledger ? 'distinct' : 'received', duplicates, received, dropped, bufferedAtEnd, lostWithPods, unaccounted, deliveredRatio, peakBuffered, peakDeliveredRate, delayMs, delayP99ByPhase, perPod, shippers: shipperRows },
     series: { deliveredRate, backlog, buffered },
   };
 }

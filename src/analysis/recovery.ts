@@ -3,6 +3,7 @@
 // the pool has as many alive members as at baseline. Recovery only counts after a disruption was seen;
 // a run that was never disrupted says so instead of reporting a recovery time of zero.
 import type { ConsulMembersRecord, HistoryRecord, LatencyBase, RecordType } from '../history/records.ts';
+import { primary } from './consul.ts';
 import type { Coverage } from './coverage.ts';
 import type { NodeSegment, PressureSegment } from './nodes.ts';
 import { anyNotReady } from './nodes.ts';
@@ -54,6 +55,9 @@ export interface RecoveryMetrics {
   criteria: Record<CriterionName, CriterionResult>;
 }
 
+/** How long a criterion must hold before it counts as back (recovery, and the pool's settle time). */
+export const DEFAULT_SUSTAIN_MS = 30_000;
+
 type Check = (from: number, to: number) => boolean | 'blind';
 
 export function recoveryAnalysis(
@@ -66,7 +70,7 @@ export function recoveryAnalysis(
 ): RecoveryMetrics {
   const tol = opts.latencyTolerance ?? 0.2;
   const slackMs = opts.latencySlackMs ?? 5;
-  const sustainMs = opts.sustainMs ?? 30_000;
+  const sustainMs = opts.sustainMs ?? DEFAULT_SUSTAIN_MS;
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const step = opts.stepMs ?? 1_000;
   const errSlack = opts.errorRateSlack ?? 0.01;
@@ -111,10 +115,7 @@ export function recoveryAnalysis(
   const vault = latencyOf('vault-latency');
 
   const poolGroup = (members: ConsulMembersRecord[], g: number) => {
-    const counts = new Map<string, number>();
-    for (const r of members) counts.set(r.observer, (counts.get(r.observer) ?? 0) + 1);
-    const observer = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-    const mine = members.filter((r) => r.observer === observer);
+    const { mine } = primary(members);
     const mtimes = mine.map(ts);
     const baseMembers = base ? mine.filter((r) => ts(r) >= base.from && ts(r) < base.to) : [];
     const alive: Maybe<number> = baseMembers.length ? quantile(sortedNumbers(baseMembers.map((r) => r.counts.alive ?? 0)), 0.5) : unknown('no member samples in the baseline');

@@ -10,7 +10,7 @@ import { latencyAnalysis } from './latency.ts';
 import { buildLineage, rescheduledOf } from './lineage.ts';
 import { nodeMetrics, pressureSegments, type NotReadyInterval } from './nodes.ts';
 import { podLives, podMetrics } from './pods.ts';
-import { recoveryAnalysis, type RecoveryOptions } from './recovery.ts';
+import { DEFAULT_SUSTAIN_MS, recoveryAnalysis, type RecoveryOptions } from './recovery.ts';
 import { floodPhase, type Timeline } from './timeline.ts';
 import { isUnknown, type Maybe, unknown } from './unknown.ts';
 
@@ -179,7 +179,7 @@ function clusterFigures(sub: HistoryRecord[], index: number, metaName: string | 
   const pods = podMetrics(lives, timeline, coverage);
   const lineage = buildLineage(lives, nodes.metrics.notReadyIntervals, sub, nodes.metrics.pressureIntervals);
   const rescheduled = rescheduledOf(lives, lineage.metrics.replacements, coverage, timeline);
-  const pool = poolAnalysis(sub, timeline, coverage).metrics;
+  const pool = poolAnalysis(sub, timeline, coverage, opts.recovery?.sustainMs ?? DEFAULT_SUSTAIN_MS).metrics;
   const flood = floodPhase(timeline.phases, timeline.floodAt);
   const p99 = (type: 'consul-latency' | 'vault-latency'): Maybe<number> => {
     if (!flood) return unknown('no flood phase in this run');

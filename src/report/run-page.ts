@@ -3,7 +3,7 @@
 // every version). Built from the analysis alone, so it can be rebuilt from a run folder at any time.
 import type { RunAnalysis } from '../analysis/analyze.ts';
 import { floodPhaseLabel, peakOverNodes, pressureNodeSeconds } from '../analysis/catalog.ts';
-import { MEMBER_STATES } from '../analysis/consul.ts';
+import { isNotBack, MEMBER_STATES } from '../analysis/consul.ts';
 import type { LineageTreeNode } from '../analysis/lineage.ts';
 import { PRESSURE_CONDITIONS } from '../analysis/nodes.ts';
 import { isUnknown, type Maybe } from '../analysis/unknown.ts';
@@ -328,7 +328,7 @@ ${kpi('Consul pool peak', s.pool.peakTotal, 'count', `baseline ${fmtText(s.pool.
 ${kpi('failed members peak', s.pool.peakFailed, 'count', `${typeof s.pool.atEnd === 'object' && !isUnknown(s.pool.atEnd) ? s.pool.atEnd.failed : '?'} still failed at end`)}
 ${kpi(`Consul p99 in ${flood}`, s.consulLatency.byPhase[flood]?.p99 ?? { unknown: true, reason: 'no flood phase' }, 'ms', `baseline p50 ${fmtText(r.baseline.consulP50, 'ms')}`)}
 ${kpi(`Vault p99 in ${flood}`, s.vaultLatency.byPhase[flood]?.p99 ?? { unknown: true, reason: 'no flood phase' }, 'ms', `sealed ${fmtText(s.vaultSeal.sealedMs, 'ms', '0')}`)}
-${kpi('log lines delivered', s.delivery.deliveredRatio, 'ratio', `${fmtText(s.delivery.lostWithPods, 'count')} lost with pods`)}
+${kpi('log lines delivered', s.delivery.deliveredRatio, 'ratio', `${fmtText(s.delivery.lostWithPods, 'count')} lost with pods · ${s.delivery.deliveredBasis === 'distinct' ? `${fmtText(s.delivery.duplicates, 'count')} duplicates not counted` : 'may include duplicates'}`)}
 ${kpi('time to recover', rec ? null : r.timeToRecoverMs, 'ms', `all Ready, latency ≤ +${Math.round(r.latencyTolerance * 100)} % (or +${r.latencySlackMs ?? 0} ms), pool alive, ${formatDuration(r.sustainMs)} sustained`, undefined, rec ?? 'none')}
 </div>`;
 }
@@ -394,7 +394,7 @@ function poolTable(input: RunReportInput): Html {
 <tr><th>baseline</th><td>${fmtHtml(p.baselineAlive, 'count')} alive, ${fmtHtml(p.baselineTotal, 'count')} members</td></tr>
 <tr><th>peak</th><td>${fmtHtml(p.peakTotal, 'count')} members, ${fmtHtml(p.peakFailed, 'count')} failed${p.peakFailedAt !== undefined ? html` (at ${relText(p.peakFailedAt, input.analysis.summary.t0)})` : ''}</td></tr>
 <tr><th>at the end</th><td>${isUnknown(atEnd) ? fmtHtml(atEnd) : MEMBER_STATES.map((st) => `${atEnd[st]} ${st}`).join(', ')}</td></tr>
-<tr><th>failed count back to baseline after</th><td>${fmtHtml(p.failedSettleMs, 'ms', '–')}</td></tr>
+<tr><th>failed count back to baseline for good after the restore</th><td>${isNotBack(p.failedSettleMs) ? html`<span class="unknown" title="${p.failedSettleMs.reason}">not back by the end (≥ ${fmtNumber(p.failedSettleMs.observed ?? 0, 'ms')})</span>` : fmtHtml(p.failedSettleMs, 'ms', '–')}</td></tr>
 <tr><th>how long failed members lingered</th><td>${isUnknown(linger) ? fmtHtml(linger, 'ms') : html`${linger.members} members: median ${fmtNumber(linger.medianMs, 'ms')}, longest ${fmtNumber(linger.maxMs, 'ms')}; ${linger.stillFailedAtEnd} still failed at the end`}</td></tr>
 </tbody></table></div>`;
 }
@@ -413,18 +413,28 @@ ${row('Consul', s.consulLatency)}${row('Vault', s.vaultLatency)}
 <p class="muted">Vault sealed: ${fmtHtml(s.vaultSeal.sealedMs, 'ms', '0')} in ${s.vaultSeal.intervals.length} interval(s)${s.vaultSeal.unanswered ? `; ${s.vaultSeal.unanswered} health probe(s) unanswered` : ''}.</p></div>`;
 }
 
+/** Copies of resent batches: counted apart when the history has the recorder's ledger, else only suspected. */
+function duplicatesHtml(d: RunReportInput['analysis']['summary']['delivery']): Html {
+  if (d.deliveredBasis === 'distinct') return html`${fmtHtml(d.duplicates, 'count')} <span class="muted">copies of lines Kafka already held (a batch resent after a lost ack); not counted as delivered</span>`;
+  const beyond = typeof d.written === 'number' && typeof d.delivered === 'number' ? d.delivered - d.written : 0;
+  return beyond > 0
+    ? html`may include duplicates: ${fmtNumber(beyond, 'count')} lines received beyond written <span class="muted">(this history has no per-sequence ledger to tell copies from lines written after the apps’ last sample)</span>`
+    : html`<span class="unknown" title="${isUnknown(d.duplicates) ? d.duplicates.reason : ''}">unknown</span> <span class="muted">(no per-sequence ledger: delivered counts every message received, copies included)</span>`;
+}
+
 function deliveryTable(input: RunReportInput): Html {
   const d = input.analysis.summary.delivery;
   const n = (v: number | null) => (v === null ? html`<span class="muted">–</span>` : html`${fmtNumber(v, 'count')}`);
   return html`<div class="card"><table><tbody>
-<tr><th>written by apps</th><td>${fmtHtml(d.written, 'count')}</td><th>delivered to Kafka</th><td>${fmtHtml(d.delivered, 'count')} (${fmtHtml(d.deliveredRatio, 'ratio')})</td></tr>
+<tr><th>written by apps</th><td>${fmtHtml(d.written, 'count')}</td><th>delivered to Kafka</th><td>${fmtHtml(d.delivered, 'count')} ${d.deliveredBasis === 'distinct' ? 'distinct lines' : 'lines received'} (${fmtHtml(d.deliveredRatio, 'ratio')})</td></tr>
+<tr><th>duplicates</th><td colspan="3">${duplicatesHtml(d)}</td></tr>
 <tr><th>dropped by shippers</th><td>${fmtHtml(d.dropped, 'count')}</td><th>buffered at the end</th><td>${fmtHtml(d.bufferedAtEnd, 'count')}</td></tr>
 <tr><th>lost with deleted pods</th><td>${fmtHtml(d.lostWithPods, 'count')}</td><th>unaccounted</th><td>${fmtHtml(d.unaccounted, 'count')}</td></tr>
 <tr><th>delivery delay</th><td colspan="3">${isUnknown(d.delayMs) ? fmtHtml(d.delayMs) : html`median ${fmtNumber(d.delayMs.p50, 'ms')}, worst p99 ${fmtNumber(d.delayMs.p99Max, 'ms')}, max ${fmtNumber(d.delayMs.max, 'ms')}`}</td></tr>
 </tbody></table>
-<details><summary>Per pod (${d.perPod.length})${d.shippers.length ? ` and per shipper (${d.shippers.length})` : ''}</summary><div class="scroll"><table><thead><tr><th>pod</th><th class="num">written</th><th class="num">delivered</th><th class="num">dropped</th><th class="num">buffered at end</th><th class="num">lost with pod</th></tr></thead><tbody>
-${d.perPod.map((p) => html`<tr><td class="mono">${p.pod}</td><td class="num">${n(p.written)}</td><td class="num">${n(p.delivered)}</td><td class="num">${n(p.dropped)}</td><td class="num">${n(p.bufferedAtEnd)}</td><td class="num">${n(p.lostWithPod)}</td></tr>`)}
-${d.shippers.map((p) => html`<tr><td class="mono">${p.pod} <span class="tag">shipper</span></td><td class="num">–</td><td class="num">${n(p.sent)}</td><td class="num">${n(p.dropped)}</td><td class="num">${p.ended ? '–' : n(p.bufferedAtEnd)}</td><td class="num">${p.ended ? n(p.bufferedAtEnd) : '–'}</td></tr>`)}
+<details><summary>Per pod (${d.perPod.length})${d.shippers.length ? ` and per shipper (${d.shippers.length})` : ''}</summary><div class="scroll"><table><thead><tr><th>pod</th><th class="num">written</th><th class="num">delivered</th><th class="num">duplicates</th><th class="num">dropped</th><th class="num">buffered at end</th><th class="num">lost with pod</th></tr></thead><tbody>
+${d.perPod.map((p) => html`<tr><td class="mono">${p.pod}</td><td class="num">${n(p.written)}</td><td class="num">${n(p.delivered)}</td><td class="num">${n(p.duplicates)}</td><td class="num">${n(p.dropped)}</td><td class="num">${n(p.bufferedAtEnd)}</td><td class="num">${n(p.lostWithPod)}</td></tr>`)}
+${d.shippers.map((p) => html`<tr><td class="mono">${p.pod} <span class="tag">shipper</span></td><td class="num">–</td><td class="num">${n(p.sent)}</td><td class="num">–</td><td class="num">${n(p.dropped)}</td><td class="num">${p.ended ? '–' : n(p.bufferedAtEnd)}</td><td class="num">${p.ended ? n(p.bufferedAtEnd) : '–'}</td></tr>`)}
 </tbody></table></div></details></div>`;
 }
 

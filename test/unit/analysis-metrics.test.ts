@@ -72,7 +72,7 @@ test('Consul pool: peak failed, how long failed members linger, settle time', ()
   assert.equal(p.peakFailed, 3);
   assert.equal(p.peakFailedAt, T0 + 150_000);
   assert.equal(p.peakTotal, 13);
-  assert.equal(p.failedSettleMs, 100_000);
+  assert.equal(p.failedSettleMs, 250_000 - 120_000, 'from the restore, not from the peak');
   assert.deepEqual(p.failedLinger, { members: 3, medianMs: 60_000, maxMs: 100_000, stillFailedAtEnd: 0 });
   assert.deepEqual(series.pool.byState.failed!.map(([, v]) => v), [0, 0, 2, 3, 1, 0, 0]);
 });
@@ -82,8 +82,34 @@ test('Consul pool: failed members still there at the end are a lower bound, not 
   const s = analyzeRun({ records: recs }).summary.pool;
   assert.ok(isUnknown(s.failedSettleMs));
   assert.equal(s.failedSettleMs.bound, 'lower');
-  assert.equal(s.failedSettleMs.observed, 150_000);
+  assert.equal(s.failedSettleMs.observed, 300_000 - 120_000, 'restore to end');
   assert.ok(isUnknown(s.failedLinger), 'no member names: linger per member unknown');
+});
+
+test('Consul pool: settle is the start of the last stretch at baseline, not the first dip after the peak', () => {
+  // As in the gossip-encryption run: two members stay failed from the flood on; a remedy at 240 s restarts
+  // the agents (failed jumps to 5, then the restarted server briefly sees none) and two fail again after.
+  const flat = (from: number, to: number, failed: number) => {
+    const out = [];
+    for (let t = from; t < to; t += 5) out.push(members(t, { alive: 10 - failed, failed }));
+    return out;
+  };
+  const remedy = history(...phases(), ...flat(0, 130, 0), ...flat(130, 240, 2), ...flat(240, 250, 5), ...flat(250, 270, 0), ...flat(270, 301, 2));
+  const s = analyzeRun({ records: remedy }).summary.pool;
+  assert.ok(isUnknown(s.failedSettleMs), `read as settled: ${JSON.stringify(s.failedSettleMs)}`);
+  assert.equal(s.failedSettleMs.bound, 'lower');
+  assert.equal(s.failedSettleMs.observed, 300_000 - 120_000, 'at least from the restore to the end');
+
+  // Back for good at 200 s after a second rise: measured from the restore, to the start of the last stretch.
+  const settles = history(...phases(), ...flat(0, 130, 0), ...flat(130, 150, 2), ...flat(150, 160, 0), ...flat(160, 200, 3), ...flat(200, 301, 0));
+  assert.equal(analyzeRun({ records: settles }).summary.pool.failedSettleMs, 200_000 - 120_000);
+
+  // Back only for the last 10 s: not yet known to stay.
+  const late = history(...phases(), ...flat(0, 130, 0), ...flat(130, 290, 2), ...flat(290, 301, 0));
+  const l = analyzeRun({ records: late }).summary.pool.failedSettleMs;
+  assert.ok(isUnknown(l));
+  assert.equal(l.observed, 290_000 - 120_000);
+  assert.equal(l.bound, 'lower');
 });
 
 test('gossip: rates from cumulative counters, a counter reset is not negative traffic', () => {

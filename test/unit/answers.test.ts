@@ -112,3 +112,13 @@ test('"in flood" skips the restore marker even when it lasted the second a real 
   assert.equal(floodPhaseLabel({ phases: [...phases, w('flood', 111_400, 120_000, 5)], floodAt: 50_400 }), 'flood');
   assert.equal(floodPhaseLabel({ phases, floodAt: null }), undefined);
 });
+
+test('q2: a pool that never settled is "not back by the end", not a partly blind recorder', () => {
+  const withSettle = (r: RunRef, id: string, v: RunRef['summary']['pool']['failedSettleMs']): RunRef => ({ id, summary: { ...r.summary, pool: { ...r.summary.pool, failedSettleMs: v } } });
+  const notBack = unknown('not back by the end: 2 failed members still in the pool when the history ends (baseline 0)', 800_000, 'lower');
+  const runs = [withSettle(sidecar[0]!, 'r1', notBack), withSettle(sidecar[1]!, 'r2', 90_000), withSettle(sidecar[2]!, 'r3', 120_000)];
+  const q2 = buildAnswers({ q2: { baseline: runs } }).questions.find((q) => q.id === 'q2')!;
+  const text = q2.findings.find((f) => f.text.startsWith('no remedy'))!.text;
+  assert.match(text, /failed count back to baseline for good after the restore: median 1m45s \(min–max 1m30s–2m00s\) over 2 of 3 runs; not back by the end in 1 of 3 runs \(at least 13m20s\)\./);
+  assert.doesNotMatch(text, /partly blind/);
+});
