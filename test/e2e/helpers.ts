@@ -1,4 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readState } from '../../src/cluster/state.ts';
+import { capture } from '../../src/util/exec.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 
 export interface CliResult {
@@ -34,4 +38,15 @@ export function lab(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** What `lab down` must leave: no container, network, kube context or state of the lab. */
+export async function assertLabGone(clusterName: string): Promise<void> {
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', `name=${clusterName}`, '-q']), '', `no container named like ${clusterName}`);
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', 'label=outage-lab=1', '-q']), '', 'no container labelled outage-lab=1');
+  assert.equal(await capture('docker', ['network', 'ls', '--filter', 'name=outage-lab', '-q']), '', 'no network named outage-lab*');
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  assert.ok(!kc.getContexts().some((c) => c.name === `kind-${clusterName}`), 'kube context removed');
+  assert.equal(readState(), undefined, 'lab state removed');
 }
