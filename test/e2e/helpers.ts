@@ -42,9 +42,10 @@ export function lab(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
 
 /** What `lab down` must leave: no container, network, kube context or state of the lab. */
 export async function assertLabGone(clusterName: string): Promise<void> {
-  assert.equal(await capture('docker', ['ps', '-a', '--filter', `name=${clusterName}`, '-q']), '', `no container named like ${clusterName}`);
-  assert.equal(await capture('docker', ['ps', '-a', '--filter', 'label=outage-lab=1', '-q']), '', 'no container labelled outage-lab=1');
-  assert.equal(await capture('docker', ['network', 'ls', '--filter', 'name=outage-lab', '-q']), '', 'no network named outage-lab*');
+  // By kind's label, not by name: another cluster named outage-lab-<x> on the same engine is not this lab's.
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${clusterName}`, '--format', '{{.Names}}']), '', `no node container of cluster ${clusterName}`);
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', 'label=outage-lab=1', '--format', '{{.Names}}']), '', 'no container labelled outage-lab=1');
+  assert.equal(await capture('docker', ['network', 'ls', '--filter', 'name=outage-lab', '--format', '{{.Name}}']), '', 'no network named outage-lab*');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   assert.ok(!kc.getContexts().some((c) => c.name === `kind-${clusterName}`), 'kube context removed');
