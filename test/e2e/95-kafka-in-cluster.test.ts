@@ -24,7 +24,7 @@ import { podCanConnect } from '../../src/probes/pod-network.ts';
 import { capture } from '../../src/util/exec.ts';
 import { stateDir } from '../../src/util/paths.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { assertLabGone, lab } from './helpers.ts';
+import { assertLabGone, attachedTo, lab } from './helpers.ts';
 
 const PROBE_POD = 'e2e-kafka-probe';
 const KAFKA_SERVICE = `kafka.${KAFKA_NS}.svc.cluster.local`;
@@ -116,7 +116,8 @@ test('in-cluster Kafka: up, host round trip through the NodePort, a cut seen fro
 
   await t.test('no external Kafka container and no dc network', async () => {
     assert.equal(await capture('docker', ['ps', '-a', '--filter', `name=^${KAFKA_CONTAINER}$`, '--format', '{{.Names}}']), '', `no ${KAFKA_CONTAINER} container`);
-    assert.equal(await capture('docker', ['network', 'ls', '--filter', `name=^${DC_NETWORK}$`, '--format', '{{.Name}}']), '', `no ${DC_NETWORK} network`);
+    const dc = await capture('docker', ['network', 'ls', '--filter', `name=^${DC_NETWORK}$`, '--format', '{{.Name}}']);
+    assert.equal(dc, '', `no ${DC_NETWORK} network${await attachedTo(dc)}`);
   });
 
   // A pod on the worker to probe from: the apps image (loaded on the workers) has node, which the probe runs.
