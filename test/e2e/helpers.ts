@@ -1,4 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readState } from '../../src/cluster/state.ts';
+import { capture } from '../../src/util/exec.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 
 export interface CliResult {
@@ -34,4 +38,25 @@ export function lab(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** What `lab down` must leave: no container, network, kube context or state of the lab. */
+export async function assertLabGone(clusterName: string): Promise<void> {
+  // By kind's label, not by name: another cluster named outage-lab-<x> on the same engine is not this lab's.
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${clusterName}`, '--format', '{{.Names}}']), '', `no node container of cluster ${clusterName}`);
+  assert.equal(await capture('docker', ['ps', '-a', '--filter', 'label=outage-lab=1', '--format', '{{.Names}}']), '', 'no container labelled outage-lab=1');
+  const nets = await capture('docker', ['network', 'ls', '--filter', 'name=outage-lab', '--format', '{{.Name}}']);
+  assert.equal(nets, '', `no network named outage-lab*${await attachedTo(nets)}`);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  assert.ok(!kc.getContexts().some((c) => c.name === `kind-${clusterName}`), 'kube context removed');
+  assert.equal(readState(), undefined, 'lab state removed');
+}
+
+/** For a failure message: which containers hold the networks named (one a line), e.g. another cluster's nodes. */
+export async function attachedTo(networks: string): Promise<string> {
+  const names = networks.split('\n').filter(Boolean);
+  if (names.length === 0) return '';
+  const held = await Promise.all(names.map(async (n) => `${n}: [${(await capture('docker', ['network', 'inspect', n, '--format', '{{range .Containers}}{{.Name}} {{end}}']).catch(() => '?')).trim()}]`));
+  return ` (attached: ${held.join('; ')})`;
 }
