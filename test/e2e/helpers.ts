@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
 import { readState } from '../../src/cluster/state.ts';
+import { clustersToRemove } from '../../src/cluster/down.ts';
 import { capture } from '../../src/util/exec.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 
@@ -42,14 +43,18 @@ export function lab(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
 
 /** What `lab down` must leave: no container, network, kube context or state of the lab. */
 export async function assertLabGone(clusterName: string): Promise<void> {
-  // By kind's label, not by name: another cluster named outage-lab-<x> on the same engine is not this lab's.
-  assert.equal(await capture('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${clusterName}`, '--format', '{{.Names}}']), '', `no node container of cluster ${clusterName}`);
+  // By kind's label, not by name prefix; the lab's clusters are the first and its split twin (outage-lab-b), which
+  // `lab down` removes too: a twin left running keeps sending to the next lab's Kafka.
+  const mine = clustersToRemove(clusterName);
+  for (const name of mine) {
+    assert.equal(await capture('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${name}`, '--format', '{{.Names}}']), '', `no node container of cluster ${name}`);
+  }
   assert.equal(await capture('docker', ['ps', '-a', '--filter', 'label=outage-lab=1', '--format', '{{.Names}}']), '', 'no container labelled outage-lab=1');
   const nets = await capture('docker', ['network', 'ls', '--filter', 'name=outage-lab', '--format', '{{.Name}}']);
   assert.equal(nets, '', `no network named outage-lab*${await attachedTo(nets)}`);
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  assert.ok(!kc.getContexts().some((c) => c.name === `kind-${clusterName}`), 'kube context removed');
+  for (const name of mine) assert.ok(!kc.getContexts().some((c) => c.name === `kind-${name}`), `kube context kind-${name} removed`);
   assert.equal(readState(), undefined, 'lab state removed');
 }
 
