@@ -335,14 +335,18 @@ export function measureCommand(arm: string): string {
 
 const cite = (runs: readonly string[]) => (runs.length ? ` [runs: ${runs.join(', ')}]` : '');
 
-export function buildAnswers(groups: AnswerGroups): Answers {
+/**
+ * `unmeasurable`: arms (by matrix label) this lab cannot run, with why, e.g. a setting its Consul refuses;
+ * they are said as such instead of "not measured" with a command that would only fail.
+ */
+export function buildAnswers(groups: AnswerGroups, opts: { unmeasurable?: Record<string, string> } = {}): Answers {
   const all = new Map<string, RunRef>();
   for (const q of Object.values(groups)) for (const refs of Object.values(q ?? {}) as (RunRef[] | undefined)[]) for (const r of refs ?? []) all.set(r.id, r);
-  const questions = (Object.keys(QUESTIONS) as QuestionId[]).map((id, i) => answer(id, i + 1, groups));
+  const questions = (Object.keys(QUESTIONS) as QuestionId[]).map((id, i) => answer(id, i + 1, groups, opts.unmeasurable ?? {}));
   return { questions, runs: [...all.values()].map((r) => ({ id: r.id, scenario: r.summary.scenario })) };
 }
 
-function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
+function answer(id: QuestionId, number: number, groups: AnswerGroups, unmeasurable: Record<string, string>): Answer {
   const q = QUESTIONS[id];
   const arms = (QUESTION_ARMS[id] as readonly string[]).map((arm): ArmResult => {
     const runs = ((groups[id] as Record<string, RunRef[] | undefined> | undefined)?.[arm] ?? []) as RunRef[];
@@ -354,7 +358,12 @@ function answer(id: QuestionId, number: number, groups: AnswerGroups): Answer {
     };
   });
   const measuredArms = arms.filter((a) => a.runs.length > 0);
-  const notMeasured = arms.filter((a) => a.runs.length === 0).map((a) => `${a.label}: not measured (no completed runs); to measure it: ${measureCommand(a.arm)}`);
+  const notMeasured = arms
+    .filter((a) => a.runs.length === 0)
+    .map((a) => {
+      const why = unmeasurable[MATRIX_LABEL_OF_ARM[a.arm] ?? a.arm];
+      return why ? `${a.label}: cannot be measured with this lab: ${why}` : `${a.label}: not measured (no completed runs); to measure it: ${measureCommand(a.arm)}`;
+    });
   const base = arms.find((a) => a.arm === q.baseArm)!;
   const findings: Finding[] = [];
   const refs = (arm: string) => ((groups[id] as Record<string, RunRef[] | undefined> | undefined)?.[arm] ?? []) as RunRef[];

@@ -18,7 +18,10 @@ import { Recorder } from '../recorder/recorder.ts';
 import type { NodeTarget } from '../recorder/cpu-sampler.ts';
 import { pollPodStats } from '../recorder/pod-stats.ts';
 import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
+import { agentConfigRefusal } from '../workload/agent-config.ts';
+import { finalTag, imageExists } from '../images/catalog.ts';
 import { capture } from '../util/exec.ts';
+import { LabError } from '../util/errors.ts';
 import { ensureDir, runsDir, stateDir } from '../util/paths.ts';
 import { fileStamp, utcIso } from '../util/time.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -160,6 +163,10 @@ async function drain(clusters: RunCluster[], recorder: Recorder, clock: Abortabl
  */
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
+  // Before any cluster work: agents that the lab's Consul refuses would crash-loop until the workload times out.
+  const consulImage = finalTag('consul');
+  const refused = (await imageExists(consulImage)) ? await agentConfigRefusal(scenario, consulImage) : null;
+  if (refused) throw new LabError(`scenario: ${refused}`, 'drop that setting (or the variant that sets it); this Consul cannot run it');
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
   const lock = acquireLock(stateDir, runId);
   const journal = FaultJournal.open(stateDir, { runId });

@@ -39,7 +39,7 @@ export interface AnswersReport {
  */
 export async function buildAnswersReport(
   input: { dirs: readonly string[] } | { groups: AnswerGroups; dirsById?: Record<string, string> },
-  opts: { out?: string; now?: number; title?: string } = {},
+  opts: { out?: string; now?: number; title?: string; unmeasurable?: Record<string, string> } = {},
 ): Promise<AnswersReport> {
   const now = opts.now ?? Date.now();
   const out = opts.out ?? path.join(ensureDir(runsDir), `answers-${fileStamp(now)}.html`);
@@ -51,10 +51,10 @@ export async function buildAnswersReport(
     for (const a of analysed) dirOf.set(a.folder.id, a.folder.dir);
     const refs: RunRef[] = analysed.map((a) => ({ id: a.folder.id, summary: a.analysis.summary }));
     grouping = groupRuns(refs);
-    answers = buildAnswers(grouping.groups);
+    answers = buildAnswers(grouping.groups, { unmeasurable: opts.unmeasurable ?? {} });
   } else {
     for (const [id, d] of Object.entries(input.dirsById ?? {})) dirOf.set(id, d);
-    answers = buildAnswers(input.groups);
+    answers = buildAnswers(input.groups, { unmeasurable: opts.unmeasurable ?? {} });
   }
   writeAtomic(
     out,

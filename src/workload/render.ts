@@ -3,6 +3,7 @@ import type { ResolvedScenario } from '../scenario/index.ts';
 import { configMap } from '../cluster/manifests.ts';
 import { consulConfigMap } from '../components/consul-config.ts';
 import { formatGoDuration } from '../util/duration.ts';
+import { agentExtraConfig } from './agent-config.ts';
 
 export const WORKLOAD_NS = 'devenv';
 export const APP_LABEL = 'devenv';
@@ -80,12 +81,13 @@ function consulAgent(w: WorkloadInputs, registerApp: boolean) {
   const service = registerApp
     ? JSON.stringify({ service: { name: APP_LABEL, port: PORTS.app, check: { http: `http://127.0.0.1:${PORTS.app}/healthz`, interval: '10s' } } })
     : '';
-  const advertiseReconnect = w.scenario.consul.advertiseReconnectTimeoutMs;
+  const extra = agentExtraConfig(w.scenario).config;
   // The agent registers as soon as the pod starts, before the app runs: that is how 2019's sidecars behaved.
   const script = [
     'mkdir -p /tmp/consul-extra',
     registerApp ? 'printf "%s" "$SERVICE_JSON" > /tmp/consul-extra/service.json' : '',
-    advertiseReconnect !== null ? `printf '{"advertise_reconnect_timeout":"${formatGoDuration(advertiseReconnect)}"}' > /tmp/consul-extra/reconnect.json` : '',
+    // JSON holds no single quote, so it goes through the shell as it is.
+    Object.keys(extra).length ? `printf '%s' '${JSON.stringify(extra)}' > /tmp/consul-extra/scenario.json` : '',
     `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${joins} \${GOSSIP_KEY:+-encrypt="$GOSSIP_KEY"}`,
   ]
     .filter(Boolean)

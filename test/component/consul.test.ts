@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import Consul from 'consul';
 import { DockerScope, forLog, until, type Container } from '../../src/docker/containers.ts';
 import { imageRef } from '../../src/images/catalog.ts';
+import { consulRefusal } from '../../src/components/consul-config-check.ts';
 
 /** Serf's member status codes as the agent API reports them. */
 const ALIVE = 1;
@@ -113,5 +114,14 @@ describe('consul image', { timeout: 180_000 }, () => {
     );
     assert.equal(dead.Status, FAILED);
     console.log(`# agent-1 marked failed ${((Date.now() - started) / 1000).toFixed(1)} s after SIGKILL`);
+  });
+});
+
+describe('the lab\'s Consul binary as a judge of scenario settings', () => {
+  it('refuses advertise_reconnect_timeout (so the short-reconnect arm cannot run) and accepts the shared settings', async () => {
+    const image = await imageRef('consul');
+    const refused = await consulRefusal(image, { advertise_reconnect_timeout: '2m0s' });
+    assert.match(refused ?? 'accepted', /invalid config key advertise_reconnect_timeout/);
+    assert.equal(await consulRefusal(image, { leave_on_terminate: true, reconnect_timeout: '72h0m0s' }), null);
   });
 });

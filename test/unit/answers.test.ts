@@ -122,3 +122,10 @@ test('q2: a pool that never settled is "not back by the end", not a partly blind
   assert.match(text, /failed count back to baseline for good after the restore: median 1m45s \(min–max 1m30s–2m00s\) over 2 of 3 runs; not back by the end in 1 of 3 runs \(at least 13m20s\)\./);
   assert.doesNotMatch(text, /partly blind/);
 });
+
+test('an arm the lab cannot run is said so with its reason, not "not measured" with a command that would fail', () => {
+  const why = "consul.advertiseReconnectTimeout: Consul 1.8.7, the lab's agent, refuses it (invalid config key advertise_reconnect_timeout)";
+  const q2 = (o?: Record<string, string>) => buildAnswers({ q2: { baseline: sidecar } }, o ? { unmeasurable: o } : {}).questions.find((q) => q.id === 'q2')!;
+  assert.ok(q2({ 'short-reconnect': why }).notMeasured.some((t) => t === `short reconnect timeout: cannot be measured with this lab: ${why}`));
+  assert.ok(q2().notMeasured.some((t) => t.startsWith('short reconnect timeout: not measured (no completed runs); to measure it: `npx lab matrix --only short-reconnect`')));
+});

@@ -104,3 +104,12 @@ test('scenario timings shape the kind config and the cluster identity', () => {
   assert.notEqual(shapeOf(settings), shapeOf({ ...settings, nodeMemory: '1g' }), 'kubelets judge memory by the node limit');
   assert.equal(shapeOf({ ...settings, kubeletMemory: 'host' }), shapeOf({ ...settings, kubeletMemory: 'host', nodeMemory: '1g' }));
 });
+
+test('short-reconnect: the agents get advertise_reconnect_timeout from the scenario, others get no extra config', () => {
+  const agentScript = (variants: string[]) => {
+    const dep = renderWorkload(inputs(variants)).find((o) => o.kind === 'Deployment')!;
+    return container(dep.spec.template.spec, 'consul-agent').command[2] as string;
+  };
+  assert.match(agentScript(['sidecar', 'short-reconnect']), /printf '%s' '\{"advertise_reconnect_timeout":"2m"\}' > \/tmp\/consul-extra\/scenario\.json/);
+  assert.doesNotMatch(agentScript(['sidecar']), /scenario\.json/);
+});
