@@ -5,6 +5,8 @@ import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
 import { requireMemory } from '../host/resources.ts';
 import { requirePortsFree } from '../host/ports.ts';
 import { ensureImages, type ImageSource } from '../images/build.ts';
+import { bakeEnabled, ensureNodeImages, unbaked, type NodeImages } from '../images/bake.ts';
+import { notBaked } from '../images/bake-plan.ts';
 import { info, task } from '../ui/progress.ts';
 import { run } from '../util/exec.ts';
 import { ensureDir, logsDir, stateDir } from '../util/paths.ts';
@@ -69,6 +71,12 @@ export async function up(opts: UpOptions): Promise<LabState> {
     t.detail(`${out.filter((o) => o.how === 'cached').length}/${out.length} cached`);
     return Object.fromEntries(out.map((o) => [o.name, o.ref]));
   });
+  const nodeImages = await task('Node images', async (t) => {
+    const n = await ensureNodeImages(images, (x) => t.step(x));
+    const what = [...new Set([...n.baked['control-plane'], ...n.baked.worker].map(shortName))];
+    t.detail(!bakeEnabled() ? 'plain node image (LAB_BAKE=off)' : `${what.join(', ')} baked in${n.bakedNow.length ? `, ${n.bakedNow.length} step(s) baked now` : ', cached'}`);
+    return n;
+  });
   const kind = await task('kind', async (t) => {
     const k = await ensureKind((x) => t.step(x));
     t.detail(k);
@@ -91,6 +99,9 @@ export async function up(opts: UpOptions): Promise<LabState> {
     exists = false;
   }
   let early: EarlyLoad = NO_EARLY_LOAD;
+  // What the nodes' own images carry is known only for a cluster made now: a reused one may run an
+  // older node image, so `kind load` checks everything there (it skips what a node already has).
+  let inNodes: NodeImages = unbaked(images.node!);
   await task(`Cluster ${s.name}: 1 control plane + ${s.workers} workers`, async (t) => {
     if (exists) {
       const started = await startStoppedNodes(await nodeContainers(kind, s.name));
@@ -108,10 +119,11 @@ export async function up(opts: UpOptions): Promise<LabState> {
     requireMemory(MEM_GIB(s.controlPlaneMemory) + s.workers * MEM_GIB(s.nodeMemory) + 1, `a cluster of ${s.workers + 1} nodes plus Kafka`);
     const local = !(await nodeImageIsUpstream(images.node!));
     const cfgFile = join(ensureDir(stateDir), 'kind-config.yaml');
-    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, images.node!, local, await engineMemoryBytes())));
+    writeFileSync(cfgFile, renderKindConfig(kindConfig(s, nodeImages.image, local, await engineMemoryBytes())));
+    inNodes = nodeImages;
     t.step('kind create cluster');
     let failed = false;
-    early = loadImagesEarly(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), {
+    early = loadImagesEarly(notBaked(imagePlacement(expectedNodeNames(s.name, s.workers), images, placement), inNodes.baked), {
       deadline: Date.now() + 5 * 60_000,
       aborted: () => failed,
     });
@@ -155,15 +167,20 @@ export async function up(opts: UpOptions): Promise<LabState> {
   // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
   const loadImages = (targets: string[]) =>
     Promise.all(
-      onNodes(imagePlacement(nodes, images, placement), targets).map(async ({ ref, nodes: on }) => {
+      onNodes(notBaked(imagePlacement(nodes, images, placement), inNodes.baked), targets).map(async ({ ref, nodes: on }) => {
         await Promise.all(on.map((n) => early.nodeDone(n)));
         await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
       }),
     );
   const cp = nodes.filter((n) => n.endsWith('-control-plane'));
-  await task('Control-plane images loaded (Consul, Vault)', () => loadImages(cp));
+  const loadTitle = (what: string, on: string[]) => {
+    const left = onNodes(notBaked(imagePlacement(nodes, images, placement), inNodes.baked), on).map((p) => shortName(p.ref));
+    return left.length ? `${what} images loaded (${left.join(', ')})` : `${what} images: all in the node image`;
+  };
+  const workers = nodes.filter((n) => !cp.includes(n));
+  await task(loadTitle('Control-plane', cp), () => loadImages(cp));
   // Only the replay's workload needs the workers' images: they load while Consul and Vault come up.
-  const workerImages = task('Worker images loaded (apps, Consul agent)', () => loadImages(nodes.filter((n) => !cp.includes(n))));
+  const workerImages = task(loadTitle('Worker', workers), () => loadImages(workers));
   workerImages.catch(() => undefined);
 
   await task(placement === 'in-cluster' ? 'Consul (3 servers), Vault and Kafka (StatefulSet) deployed' : 'Consul (3 servers) and Vault deployed', async (t) => {
@@ -233,6 +250,9 @@ export async function up(opts: UpOptions): Promise<LabState> {
   writeState(state);
   return state;
 }
+
+/** `outage-lab/consul:1.8.7-abc` -> `consul`, for progress lines. */
+const shortName = (ref: string) => ref.replace(/^.*\/|:.*$/g, '');
 
 /** The placement narrowed to some nodes; images with none of them left are dropped. */
 export function onNodes(placement: EarlyImage[], targets: string[]): EarlyImage[] {
