@@ -164,17 +164,18 @@ export async function up(opts: UpOptions): Promise<LabState> {
   kafkaStarting.catch(() => undefined);
 
   const c = clients({ clusterName: s.name });
+  const toLoad = (targets: string[]) => onNodes(notBaked(imagePlacement(nodes, images, placement), inNodes.baked), targets);
   // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
   const loadImages = (targets: string[]) =>
     Promise.all(
-      onNodes(notBaked(imagePlacement(nodes, images, placement), inNodes.baked), targets).map(async ({ ref, nodes: on }) => {
+      toLoad(targets).map(async ({ ref, nodes: on }) => {
         await Promise.all(on.map((n) => early.nodeDone(n)));
         await run(kind, ['load', 'docker-image', '--name', s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
       }),
     );
   const cp = nodes.filter((n) => n.endsWith('-control-plane'));
   const loadTitle = (what: string, on: string[]) => {
-    const left = onNodes(notBaked(imagePlacement(nodes, images, placement), inNodes.baked), on).map((p) => shortName(p.ref));
+    const left = toLoad(on).map((p) => shortName(p.ref));
     return left.length ? `${what} images loaded (${left.join(', ')})` : `${what} images: all in the node image`;
   };
   const workers = nodes.filter((n) => !cp.includes(n));
