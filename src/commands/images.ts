@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { ensureDocker } from '../host/docker.ts';
 import { ensureImages, IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { bakeEnabled, ensureNodeImages } from '../images/bake.ts';
 import { LabError } from '../util/errors.ts';
 import { info, task } from '../ui/progress.ts';
+import { logsDir } from '../util/paths.ts';
 import type { Command } from './types.ts';
 
 export const images: Command = {
@@ -33,9 +35,9 @@ export const images: Command = {
     const nodes =
       only || !bakeEnabled()
         ? undefined
-        : await task('Node images with lab images baked in', async (t) => {
+        : await task('Image node-baked (lab images in the node image)', async (t) => {
             const n = await ensureNodeImages(Object.fromEntries(outcomes.map((o) => [o.name, o.ref])), (s) => t.step(s));
-            t.detail(n.bakedNow.length ? `${n.bakedNow.length} step(s) baked` : 'cached');
+            t.detail(n.bakedNow.length ? `${n.bakedNow.length} step(s) baked, log ${join(logsDir(), 'images', 'node-baked.log')}` : 'cached');
             return n;
           });
     const refs = [...outcomes.map((o) => o.ref), ...(nodes ? [...new Set(Object.values(nodes.image))] : [])];
