@@ -40,10 +40,12 @@ test('bakeChain: roles sharing a prefix share its image; order matters', () => {
   assert.deepEqual(bakeChain('v1', 'sha256:n1', [], 'r'), []);
 });
 
-test('BAKED: workers carry only what runs on workers, and their chain is a prefix of the control plane’s (one shared bake)', () => {
-  assert.deepEqual(BAKED.worker, BAKED['control-plane'].slice(0, BAKED.worker.length));
+test('BAKED: each role carries only what runs there; the roles share their first step (one Consul bake); apps come last', () => {
+  assert.equal(BAKED.worker[0], BAKED['control-plane'][0]);
   assert.ok(!BAKED.worker.includes('vault'), 'Vault never runs on a worker');
   assert.ok(!BAKED['control-plane'].includes('apps'), 'the apps never run on the control plane');
+  assert.ok(!BAKED['control-plane'].includes('kafka') && !BAKED.worker.includes('kafka'), 'Kafka runs in the cluster only on request');
+  assert.equal(BAKED.worker.at(-1), 'apps', 'the image that changes most is re-baked alone');
 });
 
 test('roleOf follows kind node names', () => {
