@@ -67,8 +67,6 @@ const labMs = Date.now() - t0;
 await new Promise((r) => setTimeout(r, 20_000)); // settled memory, after the probes
 peak = Math.max(peak, await memoryOfLab());
 clearInterval(sampler);
-// The per-step times of `lab up` go with the figures: the ratio alone does not say where the time went.
-console.error(up.stderr);
 if (up.exitCode !== 0) throw new Error(`lab up failed:\n${up.stderr}`);
 console.log(
   JSON.stringify(
