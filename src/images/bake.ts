@@ -36,6 +36,8 @@ async function ids(refs: string[]): Promise<string[]> {
 /** Each role's chain of bake steps for these lab image refs (`refs.node` and every baked name must be present). */
 async function chains(refs: Record<string, string>): Promise<Record<NodeRole, BakeStep[]>> {
   const names = [...new Set(NODE_ROLES.flatMap((r) => BAKED[r]))];
+  const absent = ['node', ...names].filter((n) => !refs[n]);
+  if (absent.length) throw new LabError(`cannot bake the node images without ${absent.join(', ')}`, 'run `npx lab images` (without --only) first');
   const [nodeId, ...imageIds] = await ids([refs.node!, ...names.map((n) => refs[n]!)]);
   const idOf = new Map(names.map((n, i) => [n, imageIds[i]!]));
   const version = loadSpecs().get('node')?.version ?? 'node';
