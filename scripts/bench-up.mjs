@@ -25,7 +25,20 @@ async function memoryOfLab() {
 
 console.error('bench:up — removing any running lab first');
 await lab('down');
-const images = JSON.parse((await $({ cwd: root })`tsx -e ${"import {finalTag} from './src/images/catalog.ts'; console.log(JSON.stringify({node: finalTag('node')}))"}`).stdout);
+// The node images `lab up` will use (lab images baked in, made now if missing): the bare cluster gets the
+// same ones, so the difference is the lab's own work and not a bigger or smaller node image.
+const nodeImages = JSON.parse(
+  (
+    await $({ cwd: root })`tsx -e ${`
+import { imageRef } from './src/images/catalog.ts';
+import { ensureNodeImages } from './src/images/bake.ts';
+Promise.all(['node', 'consul', 'vault', 'apps'].map(async (n) => [n, await imageRef(n)]))
+  .then((refs) => ensureNodeImages(Object.fromEntries(refs)))
+  .then((n) => console.log(JSON.stringify(n.image)));
+`}`
+  ).stdout,
+);
+console.error(`node images: ${JSON.stringify(nodeImages)}`);
 
 // Bare kind: the same config the lab would write, minus nothing (port mappings included), then Ready.
 const cfgFile = path.join(os.tmpdir(), 'bench-kind.yaml');
@@ -35,7 +48,7 @@ import { kindConfig, renderKindConfig } from './src/cluster/kind.ts';
 import { DEFAULT_CLUSTER } from './src/cluster/settings.ts';
 import { engineMemoryBytes } from './src/host/docker.ts';
 engineMemoryBytes().then((mem) => {
-  const c = kindConfig({ ...DEFAULT_CLUSTER, name: 'bench-bare', consulHostPort: 28500, vaultHostPort: 28200 }, '${images.node}', true, mem);
+  const c = kindConfig({ ...DEFAULT_CLUSTER, name: 'bench-bare', consulHostPort: 28500, vaultHostPort: 28200 }, ${JSON.stringify(nodeImages)}, true, mem);
   writeFileSync('${cfgFile}', renderKindConfig(c));
 });
 `}`;

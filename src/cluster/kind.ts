@@ -5,6 +5,7 @@ import { LabError } from '../util/errors.ts';
 import { capture, run, succeeds } from '../util/exec.ts';
 import { cacheDir, repoRoot } from '../util/paths.ts';
 import { loadSpecs } from '../images/catalog.ts';
+import type { NodeRole } from '../images/bake-plan.ts';
 import { NODE_PORTS, type ClusterSettings } from './settings.ts';
 import { workerEviction } from './kubelet-eviction.ts';
 import { thawContainers } from '../host/freezer.ts';
@@ -103,14 +104,18 @@ function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
   return patches;
 }
 
+/** The node image of each role: one image for both, or each role's own (lab images baked in, images/bake.ts). */
+export type RoleImages = string | Record<NodeRole, string>;
+
 /** The kind cluster config, as an object: rendered to YAML only when handed to kind. */
-export function kindConfig(s: ClusterSettings, image: string, localImage: boolean, hostMemoryBytes: number): Record<string, unknown> {
+export function kindConfig(s: ClusterSettings, images: RoleImages, localImage: boolean, hostMemoryBytes: number): Record<string, unknown> {
+  const image = (role: NodeRole) => (typeof images === 'string' ? images : images[role]);
   // Only the workers: the control plane is sized roomy on purpose and keeps kubelet's host view.
   const join = {
     kind: 'JoinConfiguration',
     nodeRegistration: { kubeletExtraArgs: { 'eviction-hard': workerEviction(s, hostMemoryBytes).flag } },
   };
-  const worker = { role: 'worker', image, labels: { 'outage-lab/role': 'worker' }, kubeadmConfigPatches: [stringify(join)] };
+  const worker = { role: 'worker', image: image('worker'), labels: { 'outage-lab/role': 'worker' }, kubeadmConfigPatches: [stringify(join)] };
   return {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
@@ -120,7 +125,7 @@ export function kindConfig(s: ClusterSettings, image: string, localImage: boolea
     nodes: [
       {
         role: 'control-plane',
-        image,
+        image: image('control-plane'),
         extraPortMappings: [
           { containerPort: NODE_PORTS.consul, hostPort: s.consulHostPort, listenAddress: '127.0.0.1' },
           { containerPort: NODE_PORTS.vault, hostPort: s.vaultHostPort, listenAddress: '127.0.0.1' },

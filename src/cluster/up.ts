@@ -5,6 +5,8 @@ import { engineMemoryBytes, ensureDocker } from '../host/docker.ts';
 import { labMemoryGiB, requireMemory } from '../host/resources.ts';
 import { requirePortsFree } from '../host/ports.ts';
 import { ensureImages, type ImageSource } from '../images/build.ts';
+import { bakeEnabled, ensureNodeImages, unbaked, type NodeImages } from '../images/bake.ts';
+import { notBaked } from '../images/bake-plan.ts';
 import { info, task } from '../ui/progress.ts';
 import { run } from '../util/exec.ts';
 import { ensureDir, logsDir, stateDir } from '../util/paths.ts';
@@ -70,6 +72,8 @@ interface UpCluster {
   exists: boolean;
   early: EarlyLoad;
   nodes: string[];
+  /** The lab images its node image carries, by role. */
+  inNodes: NodeImages;
 }
 
 /** From nothing (or from a half-broken lab) to clusters with healthy Kafka, Consul and Vault, proven by their clients. */
@@ -95,6 +99,12 @@ export async function up(opts: UpOptions): Promise<LabState> {
     const out = await ensureImages({ source: opts.source ?? 'auto', only: ['node', 'kafka', 'consul', 'vault', 'apps'] });
     t.detail(`${out.filter((o) => o.how === 'cached').length}/${out.length} cached`);
     return Object.fromEntries(out.map((o) => [o.name, o.ref]));
+  });
+  const nodeImages = await task('Node images', async (t) => {
+    const n = await ensureNodeImages(images, (x) => t.step(x));
+    const what = [...new Set([...n.baked['control-plane'], ...n.baked.worker].map(shortName))];
+    t.detail(!bakeEnabled() ? 'plain node image (LAB_BAKE=off)' : `${what.join(', ')} baked in${n.bakedNow.length ? `, ${n.bakedNow.length} step(s) baked now` : ', cached'}`);
+    return n;
   });
   const kind = await task('kind', async (t) => {
     const k = await ensureKind((x) => t.step(x));
@@ -125,7 +135,9 @@ export async function up(opts: UpOptions): Promise<LabState> {
       await task(`Cluster ${cs.name} does not forward 127.0.0.1:${cs.kafkaInClusterHostPort} to an in-cluster Kafka: recreating`, () => deleteCluster(kind, cs.name, { logFile: log }));
       exists = false;
     }
-    clusters.push({ s: cs, first: i === 0, exists, early: NO_EARLY_LOAD, nodes: [] });
+    // What the nodes' own images carry is known only for a cluster made now: a reused one may run an
+    // older node image, so `kind load` checks everything there (it skips what a node already has).
+    clusters.push({ s: cs, first: i === 0, exists, early: NO_EARLY_LOAD, nodes: [], inNodes: unbaked(images.node!) });
   }
 
   // Everything about to be created must fit at once: with two clusters, a second control plane beside the same workers.
@@ -157,10 +169,11 @@ export async function up(opts: UpOptions): Promise<LabState> {
       // Imports still running into the cluster made just before would take the cores this kubeadm needs.
       for (const other of clusters) if (other !== c) await other.early.done;
       const cfgFile = join(ensureDir(stateDir), c.first ? 'kind-config.yaml' : `kind-config-${c.s.name}.yaml`);
-      writeFileSync(cfgFile, renderKindConfig(kindConfig(c.s, images.node!, local, await engineMemoryBytes())));
+      writeFileSync(cfgFile, renderKindConfig(kindConfig(c.s, nodeImages.image, local, await engineMemoryBytes())));
+      c.inNodes = nodeImages;
       t.step('kind create cluster');
       let failed = false;
-      c.early = loadImagesEarly(imagePlacement(expectedNodeNames(c.s.name, c.s.workers), images, placement), {
+      c.early = loadImagesEarly(notBaked(imagePlacement(expectedNodeNames(c.s.name, c.s.workers), images, placement), c.inNodes.baked), {
         deadline: Date.now() + 5 * 60_000,
         aborted: () => failed,
       });
@@ -208,18 +221,24 @@ export async function up(opts: UpOptions): Promise<LabState> {
   for (const c of clusters) {
     const k = clients({ clusterName: c.s.name });
     const of = clusters.length > 1 ? ` of ${c.s.name}` : '';
+    const toLoad = (targets: string[]) => onNodes(notBaked(imagePlacement(c.nodes, images, placement), c.inNodes.baked), targets);
     // `kind load` is normally a check here: the early import did the work, and it skips what a node has.
     const loadImages = (targets: string[]) =>
       Promise.all(
-        onNodes(imagePlacement(c.nodes, images, placement), targets).map(async ({ ref, nodes: on }) => {
+        toLoad(targets).map(async ({ ref, nodes: on }) => {
           await Promise.all(on.map((n) => c.early.nodeDone(n)));
           await run(kind, ['load', 'docker-image', '--name', c.s.name, '--nodes', on.join(','), ref], { logFile: log, timeoutMs: 10 * 60_000 });
         }),
       );
     const cp = c.nodes.filter((n) => n.endsWith('-control-plane'));
-    await task(`Control-plane images loaded${of} (Consul, Vault)`, () => loadImages(cp));
+    const loadTitle = (what: string, on: string[]) => {
+      const left = toLoad(on).map((x) => shortName(x.ref));
+      return left.length ? `${what} images loaded${of} (${left.join(', ')})` : `${what} images${of}: all in the node image`;
+    };
+    const workers = c.nodes.filter((n) => !cp.includes(n));
+    await task(loadTitle('Control-plane', cp), () => loadImages(cp));
     // Only the replay's workload needs the workers' images: they load while Consul and Vault come up.
-    const w = task(`Worker images loaded${of} (apps, Consul agent)`, () => loadImages(c.nodes.filter((n) => !cp.includes(n))));
+    const w = task(loadTitle('Worker', workers), () => loadImages(workers));
     w.catch(() => undefined);
     workerImages.push(w);
 
@@ -316,6 +335,9 @@ export function portsToCheck(s: ClusterSettings, first: boolean): Record<string,
     [PORT_ENV.kafkaInClusterHostPort]: s.kafkaInClusterHostPort,
   };
 }
+
+/** `outage-lab/consul:1.8.7-abc` -> `consul`, for progress lines. */
+const shortName = (ref: string) => ref.replace(/^.*\/|:.*$/g, '');
 
 /** The placement narrowed to some nodes; images with none of them left are dropped. */
 export function onNodes(placement: EarlyImage[], targets: string[]): EarlyImage[] {

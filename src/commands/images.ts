@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { ensureDocker } from '../host/docker.ts';
 import { ensureImages, IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
+import { bakeEnabled, ensureNodeImages } from '../images/bake.ts';
 import { LabError } from '../util/errors.ts';
 import { info, task } from '../ui/progress.ts';
+import { logsDir } from '../util/paths.ts';
 import type { Command } from './types.ts';
 
 export const images: Command = {
@@ -9,7 +12,8 @@ export const images: Command = {
   usage: `lab images [--source auto|pull|build] [--only name,name] [--force]
 
   --source  auto (default): pull where a registry resolves, else build; pull: only pull; build: only build
-  --only    comma-separated image names (their parents come along)
+  --only    comma-separated image names (their parents come along); the node images with lab images
+            baked in are made only without --only (\`lab up\` makes them when missing)
   --force   rebuild even if the content-tagged image exists`,
   options: {
     source: { type: 'string', default: 'auto' },
@@ -27,9 +31,16 @@ export const images: Command = {
     const only = typeof v.only === 'string' ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     const outcomes = await ensureImages({ source, only, force: v.force === true });
     const cached = outcomes.filter((o) => o.how === 'cached');
-    info(
-      `✔ Images: ${outcomes.map((o) => o.ref).join(', ')}` +
-        ` (${cached.length}/${outcomes.length} cached, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    );
+    // Baked here rather than at the first `lab up`, so that up stays fast (and a bake failure shows here).
+    const nodes =
+      only || !bakeEnabled()
+        ? undefined
+        : await task('Image node-baked (lab images in the node image)', async (t) => {
+            const n = await ensureNodeImages(Object.fromEntries(outcomes.map((o) => [o.name, o.ref])), (s) => t.step(s));
+            t.detail(n.bakedNow.length ? `${n.bakedNow.length} step(s) baked, log ${join(logsDir(), 'images', 'node-baked.log')}` : 'cached');
+            return n;
+          });
+    const refs = [...outcomes.map((o) => o.ref), ...(nodes ? [...new Set(Object.values(nodes.image))] : [])];
+    info(`✔ Images: ${refs.join(', ')} (${cached.length}/${outcomes.length} cached, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   },
 };
