@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
+import { writeKubeconfig } from './helpers/kubeconfig.ts';
 import { labKubeConfig } from '../../src/cluster/kube.ts';
 import { LabError } from '../../src/util/errors.ts';
 
-function kubeconfig(contexts: Record<string, string>, current: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-'));
-  const file = join(dir, 'config');
-  const names = Object.keys(contexts);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': current,
-      clusters: names.map((n) => ({ name: n, cluster: { server: contexts[n] } })),
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: names.map((n) => ({ name: n, context: { cluster: n, user: 'u' } })),
-    }),
-  );
-  return file;
-}
+const kubeconfig = writeKubeconfig;
 
 function withKubeconfig<T>(file: string, fn: () => T): T {
   const prev = process.env.KUBECONFIG;

@@ -1,10 +1,9 @@
 // The plumbing of split clusters (scenario `clusters: 2`) that needs no cluster: names, ports, memory,
 // the kube context guard, what `down` removes, the state file, and how records name their cluster.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { writeKubeconfig } from './helpers/kubeconfig.ts';
 import { clustersToRemove } from '../../src/cluster/down.ts';
 import { labKubeConfig } from '../../src/cluster/kube.ts';
 import { DEFAULT_CLUSTER, LAB_CLUSTER_NAMES, secondCluster } from '../../src/cluster/settings.ts';
@@ -63,22 +62,7 @@ test('memory for new clusters: each control plane and worker at its limit, plus 
   assert.equal(labMemoryGiB({ controlPlanes: 1, controlPlaneGiB: 3, workers: 2, workerGiB: 1.7, kafka: false }), 3 + 3.4, 'adding the second cluster to a running lab: no second broker');
 });
 
-function kubeconfig(contexts: Record<string, string>): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
-  const names = Object.keys(contexts);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': names[0],
-      clusters: names.map((n) => ({ name: n, cluster: { server: contexts[n] } })),
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: names.map((n) => ({ name: n, context: { cluster: n, user: 'u' } })),
-    }),
-  );
-  return file;
-}
+const kubeconfig = writeKubeconfig;
 
 test('the context guard accepts both of the lab’s kind contexts and nothing else', () => {
   const prev = process.env.KUBECONFIG;

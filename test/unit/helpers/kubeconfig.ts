@@ -1,0 +1,21 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throwaway kubeconfig with one context per server (token auth); the current one is `current`, else the first. */
+export function writeKubeconfig(contexts: Record<string, string>, current?: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
+  const names = Object.keys(contexts);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': current ?? names[0],
+      clusters: names.map((n) => ({ name: n, cluster: { server: contexts[n] } })),
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: names.map((n) => ({ name: n, context: { cluster: n, user: 'u' } })),
+    }),
+  );
+  return file;
+}
