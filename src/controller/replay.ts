@@ -51,7 +51,7 @@ export interface ReplayResult {
   runDir: string;
   scenario: ResolvedScenario;
   status: 'completed' | 'aborted' | 'failed';
-  delivery: { pod: string; written?: number; delivered: number; duplicates: number; holes: number }[];
+  delivery: { pod: string; written?: number; writtenAtDrain?: number; delivered: number; duplicates: number; holes: number }[];
 }
 
 /** One cluster of the run: one, or the two of a split run. */
@@ -132,7 +132,15 @@ async function applyRemedy(journal: FaultJournal, history: HistoryWriter, cluste
  * After the last phase: takes each running app's lines-written count and waits until Kafka holds every
  * one of those lines. Says how far it got instead of failing: a shipper that cannot drain is a finding.
  */
-async function drain(clusters: RunCluster[], recorder: Recorder, clock: AbortableClock, timeoutMs: number, step: (s: string) => void): Promise<string> {
+async function drain(
+  clusters: RunCluster[],
+  recorder: Recorder,
+  clock: AbortableClock,
+  timeoutMs: number,
+  step: (s: string) => void,
+  /** Filled with each pod's count the drain waited for: the apps keep writing after it. */
+  writtenAtDrain: Map<string, number>,
+): Promise<string> {
   const pods: k8s.V1Pod[] = [];
   for (const rc of clusters) {
     const running = (await rc.c.core.listNamespacedPod({ namespace: WORKLOAD_NS, labelSelector: `app=${APP_LABEL}` })).items.filter((p) => p.status?.phase === 'Running');
@@ -142,6 +150,7 @@ async function drain(clusters: RunCluster[], recorder: Recorder, clock: Abortabl
     );
   }
   const targets = pods.map((p) => ({ pod: p.metadata!.name!, written: recorder.lastStats.get(`app/${p.metadata!.name!}`)?.log_lines_total ?? 0 }));
+  for (const t of targets) writtenAtDrain.set(t.pod, t.written);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const totals = recorder.delivery.totals();
@@ -180,6 +189,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   process.on('SIGTERM', handlers.SIGTERM);
   let history: HistoryWriter | undefined;
   let recorder: Recorder | undefined;
+  const writtenAtDrain = new Map<string, number>();
   let driver: KafkaFaultDriver | undefined;
   let status: ReplayResult['status'] = 'completed';
   const runDir = ensureDir(join(runsDir, runId));
@@ -378,7 +388,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     if (clock.aborted) status = 'aborted';
     else {
       await task('Drain: every line written so far reaches Kafka', async (t) => {
-        const r = await drain(runClusters, recorder!, clock, 90_000, (x) => t.step(x));
+        const r = await drain(runClusters, recorder!, clock, 90_000, (x) => t.step(x), writtenAtDrain);
         t.detail(r);
         history!.append({ type: 'note', source: 'controller', text: `drain: ${r}` });
       });
@@ -404,7 +414,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);
     // Sequence numbers start at 1: every line up to maxSeq arrived iff there are maxSeq distinct ones.
-    return { pod, written: app?.log_lines_total, delivered: d.unique, duplicates: d.duplicates, holes: d.maxSeq - d.unique };
+    // `written` is the app's last sample, taken until the recorder stopped, so it may hold lines still in
+    // flight; `writtenAtDrain` is what the drain proved delivered (absent when the run ended before it).
+    const atDrain = writtenAtDrain.get(pod);
+    return { pod, written: app?.log_lines_total, ...(atDrain !== undefined ? { writtenAtDrain: atDrain } : {}), delivered: d.unique, duplicates: d.duplicates, holes: d.maxSeq - d.unique };
   });
   writeFileSync(join(runDir, 'delivery.json'), `${JSON.stringify(delivery, null, 2)}\n`);
   return { runDir, scenario, status, delivery };

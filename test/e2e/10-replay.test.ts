@@ -51,11 +51,14 @@ async function assertSmokeRun(variant: string) {
   assert.ok(receivedBetween(records, restore, '9999') > 0, 'lines reach Kafka after restore');
   assert.ok(receivedBetween(records, phaseStart(records, 'baseline'), cut) > 0, 'lines reach Kafka before the cut');
   // Nothing lost with a non-dropping shipper: every pod's lines 1..maxSeq all arrived, up to what was written.
-  const delivery = JSON.parse(readFileSync(join(dir, 'delivery.json'), 'utf8')) as { pod: string; written?: number; delivered: number; holes: number }[];
+  const delivery = JSON.parse(readFileSync(join(dir, 'delivery.json'), 'utf8')) as { pod: string; writtenAtDrain?: number; delivered: number; holes: number }[];
   assert.ok(delivery.length > 0, 'delivery measured');
   for (const d of delivery) {
     assert.equal(d.holes, 0, `${d.pod}: no missing sequence numbers`);
-    if (d.written !== undefined) assert.ok(d.delivered >= d.written, `${d.pod}: delivered ${d.delivered} >= written ${d.written} at drain`);
+    // Against what was written when the drain began: the app goes on writing while the recorder stops (seen:
+    // the last sample one line ahead of Kafka, 2441 vs 2440, a line in flight, not lost).
+    assert.ok(d.writtenAtDrain !== undefined, `${d.pod}: the drain took its written count`);
+    assert.ok(d.delivered >= d.writtenAtDrain, `${d.pod}: delivered ${d.delivered} >= written ${d.writtenAtDrain} at drain`);
   }
   assert.ok(records.some((r) => r.type === 'cpu'), 'CPU sampled');
   assert.ok(records.some((r) => r.type === 'consul-members'), 'Consul pool sampled');
