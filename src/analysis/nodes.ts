@@ -360,7 +360,7 @@ function pressureMetrics(sorted: readonly HistoryRecord[], timeline: Timeline, c
     nodeSeconds[c] = noData ? unknown('no node records in the history') : why ? unknown(why, secs, 'lower') : secs;
   }
 
-  const clipped = anyPressurePerNode(inWindow).map((iv) => ({ from: Math.max(iv.from, window.from), to: Math.min(iv.to, window.to) }));
+  const clipped = unionPerNode(inWindow).map((iv) => ({ from: Math.max(iv.from, window.from), to: Math.min(iv.to, window.to) }));
   const { count, max } = sweep(clipped, noData ? null : window.from);
   const whyAny = unseen(window.from, window.to, {});
   const maxSimultaneousPressure: Maybe<number> = noData ? unknown('no node records in the history') : whyAny ? unknown(whyAny, max, 'lower') : max;
@@ -397,8 +397,11 @@ function pressureIntervals(sorted: readonly HistoryRecord[], segments: readonly 
   return out.sort((a, b) => a.from - b.from);
 }
 
-/** Per node, the union of its pressure intervals: a node under memory and disk pressure is one node under pressure. */
-function anyPressurePerNode(intervals: readonly PressureInterval[]): Span[] {
+/**
+ * Per node, the union of its intervals (overlapping ones merged), as plain spans of all nodes together: a
+ * node under memory and disk pressure is one node under pressure.
+ */
+export function unionPerNode(intervals: readonly { node: string; from: number; to: number }[]): Span[] {
   const out: Span[] = [];
   for (const node of new Set(intervals.map((iv) => iv.node))) {
     const own = intervals.filter((iv) => iv.node === node).sort((a, b) => a.from - b.from);

@@ -8,7 +8,7 @@ import { buildCoverage, type CoverageOptions } from './coverage.ts';
 import { poolAnalysis } from './consul.ts';
 import { latencyAnalysis } from './latency.ts';
 import { buildLineage, rescheduledOf } from './lineage.ts';
-import { nodeMetrics, pressureSegments, type NotReadyInterval } from './nodes.ts';
+import { nodeMetrics, pressureSegments, unionPerNode, type NotReadyInterval } from './nodes.ts';
 import { podLives, podMetrics } from './pods.ts';
 import { DEFAULT_SUSTAIN_MS, recoveryAnalysis, type RecoveryOptions } from './recovery.ts';
 import { floodPhase, type Timeline } from './timeline.ts';
@@ -123,19 +123,7 @@ export function workerShare(nodes: readonly string[], intervals: readonly (NotRe
   const workers = nodes.filter((n) => !isControlPlane(n));
   if (workers.length === 0) return unknown('no worker node records');
   // Per node, the union of its intervals (a node under memory and disk pressure is one node under pressure).
-  const merged: { from: number; to: number }[] = [];
-  for (const w of workers) {
-    const own = intervals.filter((iv) => iv.node === w).sort((a, b) => a.from - b.from);
-    let cur: { from: number; to: number } | null = null;
-    for (const iv of own) {
-      if (cur && iv.from <= cur.to) cur.to = Math.max(cur.to, iv.to);
-      else {
-        if (cur) merged.push(cur);
-        cur = { from: iv.from, to: iv.to };
-      }
-    }
-    if (cur) merged.push(cur);
-  }
+  const merged = unionPerNode(intervals.filter((iv) => workers.includes(iv.node)));
   const v = maxOverlap(merged) / workers.length;
   if (isUnknown(whole)) return whole.observed === undefined ? unknown(whole.reason) : unknown(`${what}: ${whole.reason}`, v, whole.bound);
   return v;
