@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { LabError } from './errors.ts';
 
 export interface RunOptions {
@@ -44,7 +45,10 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     const child = spawn(cmd, args, spawnOpts);
     let log: WriteStream | undefined;
     if (opts.logFile) {
+      // A first run has no log folder yet; a stream error must become this command's failure, not a crash.
+      mkdirSync(dirname(opts.logFile), { recursive: true });
       log = createWriteStream(opts.logFile, { flags: 'a' });
+      log.on('error', () => {});
       log.write(`\n$ ${commandLine(cmd, args)}\n`);
     }
     let stdout = '';
