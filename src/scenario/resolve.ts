@@ -3,6 +3,7 @@
 import { parseDuration, formatGoDuration, DurationError } from '../util/duration.ts';
 import { closest, type PathSeg } from './errors.ts';
 import { allFieldPaths, type Spec } from './schema.ts';
+import { MAX_ISSUES_SHOWN } from './limits.ts';
 
 export interface RawIssue {
   path: PathSeg[];
@@ -49,7 +50,8 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
       }
       for (const k of Object.keys(obj)) {
         if (Object.hasOwn(spec.fields, k)) continue;
-        issues.push(unknownField(k, path, Object.keys(spec.fields)));
+        // Hints cost a string distance against every field; only the issues that get printed earn one.
+        issues.push(issues.length < MAX_ISSUES_SHOWN ? unknownField(k, path, Object.keys(spec.fields)) : { path: [...path, k], expected: 'a known field', problem: 'unknown field' });
       }
       return out;
     }
@@ -155,6 +157,8 @@ function rangeText(min: number | undefined, max: number | undefined, exclusiveMi
   return parts.length ? ` ${parts.join(' and ')}` : '';
 }
 
+let ALL_PATHS: string[] | undefined;
+
 function unknownField(key: string, parent: PathSeg[], siblings: string[]): RawIssue {
   const path = [...parent, key];
   const expected = `one of the known fields ${siblings.join(', ')}`;
@@ -164,7 +168,7 @@ function unknownField(key: string, parent: PathSeg[], siblings: string[]): RawIs
   const near = closest(key, siblings);
   if (near) return { path, expected, problem: 'unknown field', hint: `did you mean "${near}"?` };
   // Right name, wrong place: e.g. `replicas` written under `cluster` instead of `workload`.
-  const elsewhere = allFieldPaths().filter((p) => {
+  const elsewhere = (ALL_PATHS ??= allFieldPaths()).filter((p) => {
     const last = p.slice(p.lastIndexOf('.') + 1);
     return last.toLowerCase() === key.toLowerCase() || closest(key, [last]) === last;
   });
