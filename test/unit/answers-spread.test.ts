@@ -148,8 +148,12 @@ test('lab matrix --report-only writes the answers from completed runs on disk (n
   }
   // A run set aside by hand is not used.
   writeSyntheticRunFolder(path.join(runs, '_invalid', 'x'), { seed: 2, gaps: false, variants: ['daemonset'] });
+  // Pure: a `docker` first on PATH that only notes it was called (main ran the real `docker image inspect`).
+  const fakeBin = path.join(dir, 'bin');
+  fs.mkdirSync(fakeBin);
+  fs.writeFileSync(path.join(fakeBin, 'docker'), `#!/bin/sh\necho "$@" >> ${JSON.stringify(path.join(dir, 'docker-called'))}\nexit 1\n`, { mode: 0o755 });
   const res = execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli.ts'), 'matrix', '--report-only', '--repeat', '1', '--only', 'sidecar,daemonset'], {
-    env: { ...process.env, LAB_RUNS_DIR: runs, LAB_STATE_DIR: path.join(dir, 'state') },
+    env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ''}`, LAB_RUNS_DIR: runs, LAB_STATE_DIR: path.join(dir, 'state') },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: repoRoot,
@@ -164,5 +168,6 @@ test('lab matrix --report-only writes the answers from completed runs on disk (n
   assert.match(page, /<code>npx lab matrix --only backoff<\/code>/);
   assert.match(page, /"categories":\["sidecars \(n = 1\)","DaemonSets \(n = 1\)"\]/, 'chart axes carry n');
   assert.ok(!fs.existsSync(path.join(dir, 'state')), 'no replay state was touched');
+  assert.ok(!fs.existsSync(path.join(dir, 'docker-called')), `--report-only ran docker: ${fs.existsSync(path.join(dir, 'docker-called')) ? fs.readFileSync(path.join(dir, 'docker-called'), 'utf8') : ''}`);
   assert.equal(fs.readdirSync(runs).filter((f) => !f.startsWith('answers-')).length, 3, 'no new run folder');
 });
