@@ -178,7 +178,7 @@ export class FaultJournal {
 
 /** Append and fsync; if a previous writer died mid-line, start on a fresh line. */
 function appendDurably(file: string, text: string): void {
-  const fd = fs.openSync(file, 'a+');
+  const fd = fs.openSync(file, 'a+', 0o600);
   try {
     const size = fs.fstatSync(fd).size;
     let out = text;
@@ -352,7 +352,7 @@ export function acquireLock(dir: string, runId: string): { release: () => void; 
   let stale: LockInfo | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(file, 'wx');
+      const fd = fs.openSync(file, 'wx', 0o600);
       try {
         fs.writeSync(fd, JSON.stringify(mine) + '\n');
         fs.fsyncSync(fd);
