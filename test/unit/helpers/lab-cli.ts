@@ -15,8 +15,9 @@ export interface Sandbox {
   toolCalls(): string[];
 }
 
-/** Stand-ins for everything on the host a refusing command must never reach (engine, installers, clusters). */
-const FAKE_TOOLS = ['docker', 'dockerd', 'containerd', 'kind', 'kubectl', 'go', 'apt-get', 'apt', 'dpkg', 'debootstrap', 'chromium', 'systemctl', 'service', 'sudo'];
+/** Stand-ins for everything on the host a sandboxed command must never reach: engine, clusters, and the
+ * installers (bash runs the lab's install scripts, so a fake bash stops them before they touch /etc or apt). */
+const FAKE_TOOLS = ['bash', 'docker', 'dockerd', 'containerd', 'kind', 'kubectl', 'go', 'apt-get', 'apt', 'dpkg', 'debootstrap', 'chromium', 'systemctl', 'service', 'sudo'];
 
 /**
  * Fresh roots for one test. With `fakeTools`, the tools above on PATH are stand-ins that record their
