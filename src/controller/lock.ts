@@ -112,7 +112,11 @@ function createSlot(lockDir: string, n: number, text: string): boolean {
     fs.linkSync(tmp, slotFile(lockDir, n));
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+      throw new LabError(`the lab's lock needs hard links, which ${lockDir} does not allow (${code})`, 'set LAB_STATE_DIR to a folder on a local disk');
+    }
     throw err;
   } finally {
     fs.rmSync(tmp, { force: true });
