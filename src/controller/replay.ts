@@ -402,7 +402,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
     // Heal first, observe after: whatever went wrong, the network comes back before anything else. A heal
-    // that is not verified fails the run (thrown below, once the lock is released): never "✔ Network healed".
+    // that is not verified, or a failed flap, fails the run (thrown below, once the lock is released), so
+    // the command never prints "✔ Network healed" for it.
     const notHealed: string[] = [];
     if (driver) await driver.restore().catch((err: unknown) => void notHealed.push((err as Error).message));
     const rest = await healJournal(journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
@@ -415,7 +416,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
     history?.close();
     lock.release();
-    if (notHealed.length) throw new LabError(`✖ run ${runId} failed, network NOT verified healed: ${notHealed.join('; ')}`, HEAL_OR_DOWN);
+    if (notHealed.length) throw new LabError(`✖ run ${runId} failed: ${notHealed.join('; ')}`, HEAL_OR_DOWN);
   }
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);
