@@ -7,7 +7,9 @@ import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { LabError } from '../util/errors.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
-import { healOrphans } from './heal.ts';
+import { healOrphans, showJournalWarnings } from './heal.ts';
+import { FaultJournal } from '../faults/journal.ts';
+import { stateDir } from '../util/paths.ts';
 import { describeHolder, LockHeldError } from '../controller/lock.ts';
 import { runningController, withLab } from './lock-guard.ts';
 
@@ -78,10 +80,15 @@ its faults to it. Otherwise it first heals faults left by a controller that is g
     if (holder) process.stdout.write(`Controller\n  ${describeHolder(holder)} is running; \`lab heal\` stops it and heals the network\n\n`);
     const state = readState();
     if (!state) throw new LabError('the lab is not up', holder ? 'the running controller may be bringing it up: look again in a minute' : 'run `npx lab up`');
-    // Orphans are healed under the lock, so never at the same time as a controller that heals them too.
-    if (!holder) await withLab('status', healOrphans).catch((err: unknown) => {
-      if (!(err instanceof LockHeldError)) throw err;
-    });
+    // Unhealed faults (and journal warnings) come first: status must not show a lab as fine while its network
+    // may be cut. Orphans are healed under the lock, never at the same time as a controller that heals them too;
+    // a running controller's own faults are its own.
+    if (holder) showJournalWarnings(FaultJournal.open(stateDir));
+    else {
+      await withLab('status', healOrphans).catch((err: unknown) => {
+        if (!(err instanceof LockHeldError)) throw err;
+      });
+    }
     process.stdout.write(`Nodes\n${table(await nodeRows(state))}\n\nComponents\n${table(await componentRows(state))}\n\nActive faults\n${table(faultRows())}\n`);
   },
 };
