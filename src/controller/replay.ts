@@ -3,8 +3,10 @@ import type * as k8s from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from '../scenario/index.ts';
 import { HistoryWriter } from '../history/writer.ts';
-import { FaultJournal, acquireLock } from '../faults/journal.ts';
-import { applyFault, healJournal } from '../faults/runner.ts';
+import { FaultJournal } from '../faults/journal.ts';
+import { acquireLock } from './lock.ts';
+import { HEAL_OR_DOWN, healOrphansOrRefuse } from '../faults/orphans.ts';
+import { applyFault, describeFailures, healJournal } from '../faults/runner.ts';
 import { up } from '../cluster/up.ts';
 import { down } from '../cluster/down.ts';
 import { clients, type Clients } from '../cluster/kube.ts';
@@ -177,7 +179,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const refused = (await imageExists(consulImage)) ? await agentConfigRefusal(scenario, consulImage) : null;
   if (refused) throw new LabError(`scenario: ${refused}`, 'drop that setting (or the variant that sets it); this Consul cannot run it');
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
-  const lock = acquireLock(stateDir, runId);
+  const lock = acquireLock(stateDir, runId, { command: 'replay' });
   const journal = FaultJournal.open(stateDir, { runId });
   const clock = new AbortableClock();
   const onSignal = (sig: string) => () => {
@@ -194,8 +196,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   let status: ReplayResult['status'] = 'completed';
   const runDir = ensureDir(join(runsDir, runId));
   try {
-    const orphans = await healJournal(journal, 'orphans');
-    if (orphans.healed.length) info(`✔ Healed ${orphans.healed.length} fault(s) left by an earlier controller`);
+    await healOrphansOrRefuse(journal);
 
     info(`▶ ${describeScenario(scenario)}`);
     info(`  ${phaseLine(scenario)}`);
@@ -400,9 +401,14 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    // Heal first, observe after: whatever went wrong, the network comes back before anything else.
-    if (driver) await driver.restore().catch((err: unknown) => info(`✖ heal failed: ${(err as Error).message}; run \`npx lab heal\``));
-    await healJournal(journal, 'all').catch(() => {});
+    // Heal first, observe after: whatever went wrong, the network comes back before anything else. A heal
+    // that is not verified, or a failed flap, fails the run (thrown below, once the lock is released), so
+    // the command never prints "✔ Network healed" for it.
+    const notHealed: string[] = [];
+    if (driver) await driver.restore().catch((err: unknown) => void notHealed.push((err as Error).message));
+    const rest = await healJournal(journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
+    if (rest.failed.length) notHealed.push(describeFailures(rest.failed));
+    if (notHealed.length) status = 'failed';
     if (recorder) {
       await recorder.stop().catch(() => {});
       history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
@@ -410,6 +416,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
     history?.close();
     lock.release();
+    if (notHealed.length) throw new LabError(`✖ run ${runId} failed: ${notHealed.join('; ')}`, HEAL_OR_DOWN);
   }
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);
