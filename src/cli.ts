@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describeError, LabError } from './util/errors.ts';
 import { commands } from './commands/index.ts';
+import { interruptedBy, interruptible, Interrupted } from './util/interrupt.ts';
 
 const USAGE = `lab — outage-lab: replay the 2019 Kafka → runtime → Kubernetes → Consul cascade on a real kind cluster
 
@@ -33,14 +34,30 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`lab ${name} — ${command.summary}\n\n${command.usage}\n`);
     return 0;
   }
-  return (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0;
+  // Ctrl-C and SIGTERM abort the command's waits and commands; it undoes what it began, then ends here.
+  return interruptible(async () => (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0);
+}
+
+/**
+ * After an interruption nothing may keep the process alive (a background import, a socket): the command
+ * has undone what it began, so what is left is not waited for beyond a short grace.
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 3000).unref();
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (interruptedBy()) exitSoon(code);
   },
   (err: unknown) => {
+    if (err instanceof Interrupted) {
+      process.stderr.write(`\n✖ ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      exitSoon(err.exitCode);
+      return;
+    }
     process.stderr.write(`\nError: ${describeError(err)}\n`);
     if (process.env.LAB_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = err instanceof LabError ? 1 : 70;

@@ -15,6 +15,7 @@ import { kubeContextName, type ClusterSettings } from '../cluster/settings.ts';
 import { consulClient, memberCounts } from '../components/consul.ts';
 import { ensureVaultUnsealed, loadCredentials, vaultHealth } from '../components/vault.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import { runtimeProvider } from '../runtime/index.ts';
 import type { NodeTarget } from '../recorder/cpu-sampler.ts';
 import { pollPodStats } from '../recorder/pod-stats.ts';
 import { renderWorkload, WORKLOAD_NS, APP_LABEL, PORTS } from '../workload/render.ts';
@@ -308,6 +309,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
               { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app },
             ],
       samplers: o.samplers !== false,
+      runtime: runtimeProvider(state.settings.runtime),
     });
     await recorder.start();
 

@@ -11,6 +11,7 @@ import { isPlainObject, resolveSpec, type RawIssue } from './resolve.ts';
 import { checkRules } from './rules.ts';
 import { SCENARIO_SPEC } from './schema.ts';
 import type { ResolvedScenario, ScenarioData } from './types.ts';
+import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 
 export const DEFAULT_VARIANTS_DIR = path.join(repoRoot, 'lab', 'variants');
 export const DEFAULT_SCENARIOS_DIR = path.join(repoRoot, 'lab', 'scenarios');
@@ -118,7 +119,11 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
     return out;
   });
   const behaviour: ScenarioData = { ...data, phases };
-  const { name: _n, description: _d, ...hashed } = behaviour;
+  const { name: _n, description: _d, ...rest } = behaviour;
+  // Every run made before `cluster.runtime` existed ran containerd: the default stays out of the hash, so
+  // those runs keep counting for their matrix arm.
+  const { runtime, ...clusterRest } = rest.cluster;
+  const hashed = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
   const result = {
     ...behaviour,
     file: meta.file,
