@@ -3,6 +3,7 @@ import { CUT_COMMENT, type KafkaCutParams } from '../faults/kafka-network.ts';
 import { applyFault, healEntry } from '../faults/runner.ts';
 import type { HistoryWriter } from '../history/writer.ts';
 import type { AbortableClock } from './clock.ts';
+import { uninterruptible } from '../util/interrupt.ts';
 
 export type KafkaCutTarget = Omit<KafkaCutParams, 'comment'>;
 
@@ -69,7 +70,8 @@ export class KafkaFaultDriver {
   /** Kafka reachable for upMs, unreachable for downMs, until restore: the "flapping" of the secondary sources. */
   startFlapping(clock: AbortableClock, upMs: number, downMs: number): void {
     this.#stopFlap = false;
-    this.#flapping = (async () => {
+    // The loop ends by the clock or restore(), never half-way through a cut by the Ctrl-C signal.
+    this.#flapping = uninterruptible(async () => {
       while (!this.#stopFlap && !clock.aborted) {
         await this.#cut('kafka-flap');
         await clock.sleep(downMs);
@@ -77,7 +79,7 @@ export class KafkaFaultDriver {
         await this.#heal('kafka-flap');
         await clock.sleep(upMs);
       }
-    })();
+    });
   }
 
   /** Restores the network for good: stops any flapping and heals what is in effect. */

@@ -32,6 +32,7 @@ import { nodeSettled } from './node-settled.ts';
 import { info, task } from '../ui/progress.ts';
 import type { ImageSource } from '../images/build.ts';
 import { AbortableClock } from './clock.ts';
+import { interruptible, Interrupted, uninterruptible, unlessInterrupted } from '../util/interrupt.ts';
 import { clusterSettingsFor, shapeOf } from './cluster-for-scenario.ts';
 import { pruneUntilClean } from './consul-reset.ts';
 import { KafkaFaultDriver } from './kafka-fault.ts';
@@ -172,7 +173,12 @@ async function drain(
  * clock. The controller's only actions on the system are the network fault and the remedy; it heals in
  * `finally`, whatever happened, and a crash is healed by the next `lab` command from the journal.
  */
-export async function replay(o: ReplayOptions): Promise<ReplayResult> {
+export function replay(o: ReplayOptions): Promise<ReplayResult> {
+  // Ctrl-C and SIGTERM abort every wait of the run (util/interrupt.ts); the cleanup below runs out of their reach.
+  return interruptible((signal) => runReplay(o, signal));
+}
+
+async function runReplay(o: ReplayOptions, signal: AbortSignal): Promise<ReplayResult> {
   const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
   // Before any cluster work: agents that the lab's Consul refuses would crash-loop until the workload times out.
   const consulImage = finalTag('consul');
@@ -181,14 +187,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
   const lock = acquireLock(stateDir, runId, { command: 'replay' });
   const journal = FaultJournal.open(stateDir, { runId });
+  // The phases sleep on this clock: a signal ends the sleep and the run goes straight to its `finally`.
   const clock = new AbortableClock();
-  const onSignal = (sig: string) => () => {
-    info(`\n${sig}: stopping the run and healing the network…`);
-    clock.abort(sig);
-  };
-  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
-  process.on('SIGINT', handlers.SIGINT);
-  process.on('SIGTERM', handlers.SIGTERM);
+  const onAbort = () => clock.abort(signal.reason instanceof Interrupted ? signal.reason.signalName : 'aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
   let history: HistoryWriter | undefined;
   let recorder: Recorder | undefined;
   const writtenAtDrain = new Map<string, number>();
@@ -242,7 +244,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
           // The deleted pods' agents never said goodbye: wait until gossip has declared them failed
           // (only the servers and Vault's agent alive), then prune them.
           t.step(named(rc, 'waiting for the previous agents to be declared failed'));
-          await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(() => undefined);
+          await waitFor(async () => (await memberCounts(consul)).alive <= scenario.consul.servers + 1, { timeoutMs: 90_000, intervalMs: 2000, what: 'the previous run’s Consul agents to leave the pool' }).catch(unlessInterrupted(() => undefined));
           // A node still under pressure from the previous run carries a NoSchedule taint: the new workload
           // would pile onto the others and the run would start lopsided (seen: 30 pods on 2 of 4 workers).
           // The kubelet keeps the condition for its transition period (5 min by default) after pressure ends.
@@ -253,7 +255,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
               return bad.length === 0 ? true : undefined;
             },
             { timeoutMs: 7 * 60_000, intervalMs: 5000, what: 'every node Ready without pressure' },
-          ).then(() => '', (err: unknown) => ` (not settled: ${(err as Error).message})`);
+          ).then(() => '', unlessInterrupted((err) => ` (not settled: ${(err as Error).message})`));
           // Pruned last: agents that were only suspect when the nodes began to settle are failed by now.
           t.step(named(rc, 'pruning the previous agents from the pool'));
           const pool = await pruneUntilClean(consul, rc.settings.consulHostPort);
@@ -312,7 +314,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       samplers: o.samplers !== false,
       runtime: runtimeProvider(state.settings.runtime),
     });
-    await recorder.start();
+    // The recorder's loops outlive an interruption (they record the heal); `recorder.stop()` ends them.
+    await uninterruptible(() => recorder!.start());
 
     const perCluster = split ? ` (${scenario.perCluster.replicas} in each cluster)` : '';
     await task(`Workload: ${scenario.workload.replicas} dev-env pods${perCluster}, ${scenario.variant} variant`, async (t) => {
@@ -397,22 +400,32 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       });
     }
   } catch (err) {
-    status = 'failed';
-    history?.append({ type: 'note', source: 'controller', text: `run failed: ${(err as Error).message}`, level: 'error' });
-    throw err;
-  } finally {
-    process.off('SIGINT', handlers.SIGINT);
-    process.off('SIGTERM', handlers.SIGTERM);
-    // Heal first, observe after: whatever went wrong, the network comes back before anything else.
-    if (driver) await driver.restore().catch((err: unknown) => info(`✖ heal failed: ${(err as Error).message}; run \`npx lab heal\``));
-    await healJournal(journal, 'all').catch(() => {});
-    if (recorder) {
-      await recorder.stop().catch(() => {});
-      history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
+    if (err instanceof Interrupted) {
+      // Stopped by the user: once the phases began, what was recorded is an aborted run with a report;
+      // before that (cluster, workload) there is nothing to show, and the command ends with one line.
+      status = 'aborted';
+      history?.append({ type: 'note', source: 'controller', text: `run stopped: ${err.message}`, level: 'warn' });
+      if (!driver) throw err;
+    } else {
+      status = 'failed';
+      history?.append({ type: 'note', source: 'controller', text: `run failed: ${(err as Error).message}`, level: 'error' });
+      throw err;
     }
-    history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
-    history?.close();
-    lock.release();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Out of the signal's reach: an interrupted run still heals, stops its recorder and lets go of the lock.
+    await uninterruptible(async () => {
+      // Heal first, observe after: whatever went wrong, the network comes back before anything else.
+      if (driver) await driver.restore().catch((err: unknown) => info(`✖ heal failed: ${(err as Error).message}; run \`npx lab heal\``));
+      await healJournal(journal, 'all').catch(() => {});
+      if (recorder) {
+        await recorder.stop().catch(() => {});
+        history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
+      }
+      history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
+      history?.close();
+      lock.release();
+    });
   }
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);

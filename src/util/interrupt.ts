@@ -113,3 +113,11 @@ export function abortableSleep(ms: number, signal: AbortSignal | undefined = cur
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** For a `.catch` that tolerates a failed wait but must not swallow an interruption. */
+export function unlessInterrupted<T>(fallback: (err: unknown) => T): (err: unknown) => T {
+  return (err) => {
+    if (err instanceof Interrupted) throw err;
+    return fallback(err);
+  };
+}
