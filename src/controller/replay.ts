@@ -1,5 +1,6 @@
 import { finalTag, imageExists } from '../images/catalog.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
+import { HEAL_OR_DOWN } from '../faults/orphans.ts';
 import { LabError } from '../util/errors.ts';
 import { interruptible, Interrupted, uninterruptible } from '../util/interrupt.ts';
 import { agentConfigRefusal } from '../workload/agent-config.ts';
@@ -68,6 +69,8 @@ async function runReplay(o: ReplayOptions, signal: AbortSignal): Promise<ReplayR
     // An interrupted run still heals, stops its recorder and lets go of the lock.
     await uninterruptible(() => healAndStop(ctx));
   }
+  // Said in its own line when the run ended (✖ Network NOT verified healed); the run is failed, never "✔ Network healed".
+  if (!ctx.network.verified) throw new LabError(`run ${ctx.runId} failed: the network is not verified healed`, HEAL_OR_DOWN);
   const delivery = writeRunFolder(ctx);
   return { runDir: ctx.runDir, scenario: ctx.scenario, status: ctx.status, network: ctx.network, delivery };
 }

@@ -1,5 +1,5 @@
 // The end of every run, whatever happened: heal, verify, stop recording, close the history, unlock.
-import { healJournal } from '../../../faults/runner.ts';
+import { describeFailures, healJournal } from '../../../faults/runner.ts';
 import { info } from '../../../ui/progress.ts';
 import type { RunContext } from '../context.ts';
 
@@ -10,14 +10,15 @@ export function notHealedLine(reason: string): string {
 
 /**
  * Heal first, observe after: whatever went wrong, the network comes back before anything else. The heal's
- * result is never ignored: a restore that fails, or a journal entry left unhealed, fails the run.
+ * result is never ignored: a restore that fails (a heal not verified, or a failed flap), or a journal entry
+ * left unhealed, fails the run; replay() then throws once the lock is released.
  * Run out of the reach of Ctrl-C (replay.ts): an interrupted run gets here too.
  */
 export async function healAndStop(ctx: RunContext): Promise<void> {
   const why: string[] = [];
   if (ctx.driver) await ctx.driver.restore().catch((err: unknown) => void why.push(`restore failed: ${(err as Error).message}`));
-  const rest = await healJournal(ctx.journal, 'all').catch((err: unknown) => ({ healed: [], failed: [`the journal could not be healed (${(err as Error).message})`] }));
-  if (rest.failed.length) why.push(`not healed: ${rest.failed.map(String).join(', ')}`);
+  const rest = await healJournal(ctx.journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
+  if (rest.failed.length) why.push(`not healed: ${describeFailures(rest.failed)}`);
   if (why.length) {
     const reason = why.join('; ');
     ctx.network = { verified: false, reason };

@@ -5,7 +5,7 @@ import { clients } from '../../../cluster/kube.ts';
 import { labClusters, readState } from '../../../cluster/state.ts';
 import { up } from '../../../cluster/up.ts';
 import { consulClient } from '../../../components/consul.ts';
-import { healJournal } from '../../../faults/runner.ts';
+import { healOrphansOrRefuse } from '../../../faults/orphans.ts';
 import { describeScenario, phaseLine } from '../../../scenario/index.ts';
 import { info, task } from '../../../ui/progress.ts';
 import { clusterSettingsFor, shapeOf } from '../../cluster-for-scenario.ts';
@@ -16,8 +16,8 @@ export const prepareCluster: ReplayStep = {
   name: 'prepare cluster',
   async run(ctx) {
     const { scenario } = ctx;
-    const orphans = await healJournal(ctx.journal, 'orphans');
-    if (orphans.healed.length) info(`✔ Healed ${orphans.healed.length} fault(s) left by an earlier controller`);
+    // Faults a dead controller left are healed first; one that cannot be verified healed stops the run here.
+    await healOrphansOrRefuse(ctx.journal);
 
     info(`▶ ${describeScenario(scenario)}`);
     info(`  ${phaseLine(scenario)}`);
