@@ -52,10 +52,13 @@ main(process.argv.slice(2)).then(
     if (interruptedBy()) exitSoon(code);
   },
   (err: unknown) => {
-    if (err instanceof Interrupted) {
-      process.stderr.write(`\n✖ ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      exitSoon(err.exitCode);
+    // A failure caused by the interruption (a step that wrapped it in its own error) is the interruption too.
+    const sig = interruptedBy();
+    const stop = err instanceof Interrupted ? err : sig ? new Interrupted(sig, (err as Error).message?.split('\n')[0]) : undefined;
+    if (stop) {
+      process.stderr.write(`\n✖ ${stop.message}\n`);
+      process.exitCode = stop.exitCode;
+      exitSoon(stop.exitCode);
       return;
     }
     process.stderr.write(`\nError: ${describeError(err)}\n`);

@@ -7,6 +7,7 @@ import { ensureDir, logsDir, repoRoot } from '../util/paths.ts';
 import { requireDisk } from '../host/resources.ts';
 import { imageExists, imagesDir, loadSpecs } from './catalog.ts';
 import { BAKED, bakeChain, NODE_ROLES, type BakeStep, type NodeRole } from './bake-plan.ts';
+import { Interrupted } from '../util/interrupt.ts';
 
 /** The node image each role runs, and the lab image refs already inside it. */
 export interface NodeImages {
@@ -69,6 +70,8 @@ async function bakeStep(parent: string, image: string, tag: string, log: string)
       },
     });
   } catch (err) {
+    // Ctrl-C is not a failed build: it ends the command with its own one line.
+    if (err instanceof Interrupted) throw err;
     throw new LabError(
       `baking ${image} into the node image failed at step "${step}"`,
       `read the full log: ${log}; or run \`LAB_BAKE=off npx lab up\` to import every image at up time instead`,
