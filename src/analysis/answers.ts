@@ -108,6 +108,12 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
   return { ...head, measured: true, arms, findings, notMeasured };
 }
 
+/** Deltas of runs made with a setting since withdrawn, and why they answer nothing. */
+const WITHDRAWN: Partial<Record<keyof ScenarioKey, string>> = {
+  // Runs made before the setting was withdrawn: it created no key, so they were never encrypted.
+  gossipEncryption: 'consul.gossipEncryption on-from-start created no gossip key (withdrawn): not an encrypted run',
+};
+
 /** Whether a run whose scenario differs from the reference in exactly `field` belongs to this arm. */
 function armTakes(a: ArmDef, field: keyof ScenarioKey, k: ScenarioKey): boolean {
   return typeof a.runs === 'object' && a.runs.field === field && (a.runs.value === undefined || a.runs.value === k[field]);
@@ -166,7 +172,7 @@ export function groupRuns(runs: readonly RunRef[], scenarioName?: string): Group
       continue;
     }
     const takers = armsWhere((a) => armTakes(a, diff[0]!, k));
-    if (takers.length === 0) unused.push({ id: r.id, why: `changes ${diff[0]}, which no question compares` });
+    if (takers.length === 0) unused.push({ id: r.id, why: WITHDRAWN[diff[0]!] ?? `changes ${diff[0]}, which no question compares` });
     for (const [q, arm] of takers) put(q, arm, r);
   }
   return { groups, scenario: name, unused };

@@ -12,13 +12,6 @@ export const q2: QuestionDef = {
     { id: 'gossip-encryption', label: 'gossip encryption turned on after the flood', runs: { field: 'remedy' }, measure: { matrix: 'gossip-encryption', variants: ['gossip-encryption'] } },
     { id: 'leave-on-terminate', label: 'leave on terminate', runs: { field: 'leaveOnTerminate' }, measure: { matrix: 'leave-on-terminate', variants: ['leave-on-terminate'] } },
     { id: 'short-reconnect', label: 'short reconnect timeout', runs: { field: 'advertiseReconnectTimeoutMs' }, measure: { matrix: 'short-reconnect', variants: ['short-reconnect'] } },
-    // A control only, not one of the matrix's arms.
-    {
-      id: 'encrypted-from-start',
-      label: 'encrypted from the start',
-      runs: { field: 'gossipEncryption' },
-      measure: { command: '`npx lab replay target-2019 --variant encrypted-from-start` (not a matrix arm)' },
-    },
   ],
   lead: ({ arms }) => lingerFindings(arms),
 };
