@@ -9,6 +9,7 @@ import { KafkaDelivery } from './kafka-delivery.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
+import type { RuntimeProvider } from '../runtime/provider.ts';
 
 /** One cluster the recorder watches: its API server, its Consul and its Vault. */
 export interface RecorderCluster {
@@ -35,6 +36,8 @@ export interface RecorderOptions {
   statsTargets: StatsTarget[];
   /** Watchers only, no samplers: the baseline of the recorder-overhead benchmark. */
   samplers: boolean;
+  /** The nodes' container runtime: which processes the CPU sampler counts as the runtime (containerd if unset). */
+  runtime?: Pick<RuntimeProvider, 'processPart'>;
 }
 
 /** The observer named in Consul pool records: the one pool of a one-cluster lab keeps the name it always had. */
@@ -100,7 +103,7 @@ export class Recorder {
     this.#sampler('kafka', this.o.samplePeriodMs, () => this.delivery.sample(this.emit));
     if (this.o.samplers) {
       if (cpuSamplingSupported()) {
-        const cpu = new CpuSampler(this.o.nodes, this.emit);
+        const cpu = new CpuSampler(this.o.nodes, this.emit, this.o.runtime);
         this.#sampler('cpu', this.o.samplePeriodMs, () => cpu.sample());
       } else {
         this.emit({ type: 'gap', source: 'sampler/cpu', from: new Date().toISOString(), reason: 'unsupported', error: 'no cgroup v1 accounting for Docker containers on this host: per-node CPU is not observed' });
