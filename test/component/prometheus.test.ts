@@ -30,6 +30,9 @@ function freePort(): Promise<number> {
 describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'outage-lab-prom-'));
   const runDir = path.join(tmp, 'run');
+  // A second run whose id needs escaping in the text format: quotes, a backslash, a space.
+  const oddDir = path.join(tmp, 'odd');
+  const ODD_ID = 'odd "run" \\ one';
   const dataDir = path.join(tmp, 'data');
   let skip: string | undefined;
   let prom: ChildProcess | undefined;
@@ -54,6 +57,10 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
     const file = path.join(runDir, 'metrics.om.txt');
     assert.ok(fs.existsSync(file), 'lab export wrote metrics.om.txt into the run folder');
     await run(PROMTOOL.path, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], { timeoutMs: 120_000 });
+    writeSyntheticRunFolder(oddDir, { runId: ODD_ID, seed: 7 });
+    const oddFile = path.join(tmp, 'odd.om.txt');
+    await run(process.execPath, [path.join(repoRoot, 'bin', 'lab.mjs'), 'export', oddDir, '--out', oddFile], { cwd: repoRoot, env: { ...process.env, LAB_STATE_DIR: tmp }, timeoutMs: 120_000 });
+    await run(PROMTOOL.path, ['tsdb', 'create-blocks-from', 'openmetrics', oddFile, dataDir], { timeoutMs: 120_000 });
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -120,6 +127,15 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
     assert.equal(await query(`outage_lab_node_ready{${sel}}`, iv.from - 2_000), 1);
     assert.equal(await query(`outage_lab_node_ready{${sel}}`, (iv.from + iv.to) / 2), 0);
     assert.equal(await query(`count(count by (node) (outage_lab_cpu_cores{run="${runId}"}))`, iv.from), summary.nodes.nodes.length);
+  });
+
+  it('keeps runs apart by their run label, one whose id needs escaping included', async (t) => {
+    if (skip) return t.skip(skip);
+    const end = summary.history.end;
+    // PromQL string escaping of the same id: a query for the exact value finds exactly that run's series.
+    const promqlOdd = ODD_ID.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+    assert.equal(await query(`count(count by (run) (outage_lab_node_ready))`, end), 2);
+    assert.equal(await query(`count(count by (node) (outage_lab_node_ready{run="${promqlOdd}"}))`, end), summary.nodes.nodes.length);
   });
 
   it('answers every query of the Grafana dashboard (docs/grafana/outage-lab.json) with data', async (t) => {
