@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeRun } from '../../src/analysis/analyze.ts';
-import type { CpuRecord, HistoryRecord } from '../../src/history/records.ts';
-import { KUBELET_SUMMARY_SOURCE, SummaryRates, type Summary } from '../../src/recorder/kubelet-summary.ts';
+import type { CpuRecord, GapRecord, HistoryRecord, RecordInput } from '../../src/history/records.ts';
+import { KUBELET_SUMMARY_SOURCE, KubeletSummarySampler, SummaryRates, type Summary } from '../../src/recorder/kubelet-summary.ts';
 import { cpuSourcesFromEnv } from '../../src/recorder/recorder.ts';
 import { LabError } from '../../src/util/errors.ts';
 import { syntheticRun } from '../fixtures/synthetic-run.ts';
@@ -99,4 +99,38 @@ test('LAB_CPU_SOURCES picks the recorder\u2019s CPU sources and refuses anything
   assert.deepEqual(cpuSourcesFromEnv(' docker , kubelet,docker'), ['docker', 'kubelet']);
   assert.throws(() => cpuSourcesFromEnv('cadvisor'), (e: unknown) => e instanceof LabError && /allowed: .*docker, kubelet/.test(e.hint ?? ''));
   assert.throws(() => cpuSourcesFromEnv(','), LabError);
+});
+
+test('a node whose kubelet does not answer is a gap for that node only, closed at its next answer', async () => {
+  let t = 0;
+  let bDown = true;
+  // A stand-in for the API server's node proxy: pure bookkeeping is under test, not the kubelet.
+  const core = {
+    listNode: async () => ({ items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] }),
+    connectGetNodeProxyWithPath: async ({ name }: { name: string; path: string }) => {
+      if (name === 'b' && bDown) throw new Error('proxy error: 502');
+      const s = summary(new Date(Date.UTC(2026, 11, 2, 10, 0, t)).toISOString(), { node: t * 1e9, kubelet: t * 1e8, runtime: t * 1e8, pod: t * 1e7 });
+      return JSON.stringify({ ...s, node: { ...s.node, nodeName: name } });
+    },
+  };
+  const out: RecordInput[] = [];
+  const sampler = new KubeletSummarySampler(core as never, (r) => out.push(r));
+  assert.deepEqual((await sampler.sample()).map((m) => m.node), ['b']);
+  t = 10;
+  await sampler.sample();
+  bDown = false;
+  t = 20;
+  assert.deepEqual(await sampler.sample(), []);
+  t = 30;
+  await sampler.sample();
+  const gaps = out.filter((r): r is GapRecord & RecordInput => r.type === 'gap');
+  assert.equal(gaps.length, 2, 'one opening and one closing record, not one per failed sweep');
+  assert.ok(gaps.every((g) => g.node === 'b' && g.source === KUBELET_SUMMARY_SOURCE && g.affects?.[0] === 'cpu'));
+  assert.equal(gaps[0]!.to, undefined);
+  assert.equal(gaps[1]!.from, gaps[0]!.from);
+  assert.ok(gaps[1]!.to);
+  const nodeCpu = (n: string) => out.filter((r) => r.type === 'cpu' && r.node === n && r.scope === 'node') as CpuRecord[];
+  assert.equal(nodeCpu('a').length, 3, 'a: a rate from every reading after the first');
+  assert.equal(nodeCpu('b').length, 1, 'b: a rate once it answered twice');
+  assert.equal(nodeCpu('a')[0]!.cores, 1);
 });
