@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describeError, LabError, UsageError } from './util/errors.ts';
 import { commands } from './commands/index.ts';
+import { interruptedBy, interruptible, Interrupted } from './util/interrupt.ts';
 
 const USAGE = `lab — outage-lab: replay the 2019 Kafka → runtime → Kubernetes → Consul cascade on a real kind cluster
 
@@ -33,14 +34,33 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`lab ${name} — ${command.summary}\n\n${command.usage}\n`);
     return 0;
   }
-  return (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0;
+  // Ctrl-C and SIGTERM abort the command's waits and commands; it undoes what it began, then ends here.
+  return interruptible(async () => (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0);
+}
+
+/**
+ * After an interruption nothing may keep the process alive (a background import, a socket): the command
+ * has undone what it began, so what is left is not waited for beyond a short grace.
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 3000).unref();
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (interruptedBy()) exitSoon(code);
   },
   (err: unknown) => {
+    // A failure caused by the interruption (a step that wrapped it in its own error) is the interruption too.
+    const sig = interruptedBy();
+    const stop = err instanceof Interrupted ? err : sig ? new Interrupted(sig, (err as Error).message?.split('\n')[0]) : undefined;
+    if (stop) {
+      process.stderr.write(`\n✖ ${stop.message}\n`);
+      process.exitCode = stop.exitCode;
+      exitSoon(stop.exitCode);
+      return;
+    }
     process.stderr.write(`\nError: ${describeError(err)}\n`);
     if (process.env.LAB_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = err instanceof UsageError ? 2 : err instanceof LabError ? 1 : 70;

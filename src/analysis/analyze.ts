@@ -172,7 +172,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     ...input.recovery,
   };
   const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, recoveryOpts, pressureSegments(sorted, timeline, coverage));
-  const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, coverage);
+  const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, cpu.coverage);
   const split = splitAnalysis(sorted, timeline, {
     replicasPerCluster: scenario?.perCluster.replicas ?? null,
     ...(input.coverage ? { coverage: input.coverage } : {}),

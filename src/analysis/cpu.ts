@@ -10,6 +10,43 @@ import { type Maybe, unknown } from './unknown.ts';
 
 export const NODE_SCOPES = ['node', 'runtime', 'kubelet', 'shims', 'pods'] as const;
 
+/**
+ * CPU sources, best first: the Docker sampler (1 s, every process, shims apart from the runtime), then
+ * the kubelet's summary API (about 10 s, cAdvisor's cgroups). Two sources of one node would interleave
+ * in a series and double its sums, so each node's CPU comes from one: the best that wrote any for it.
+ */
+export const CPU_SOURCE_PREFERENCE: readonly string[] = ['sampler/cpu', 'sampler/kubelet-summary'];
+
+/** node -> the source its CPU is read from. */
+export function cpuSourceByNode(sorted: readonly HistoryRecord[]): Map<string, string> {
+  const rank = (src: string) => {
+    const i = CPU_SOURCE_PREFERENCE.indexOf(src);
+    return i >= 0 ? i : CPU_SOURCE_PREFERENCE.length;
+  };
+  const best = new Map<string, string>();
+  for (const r of sorted) {
+    if (r.type !== 'cpu') continue;
+    const cur = best.get(r.node);
+    if (cur === undefined || rank(r.source) < rank(cur) || (rank(r.source) === rank(cur) && r.source < cur)) best.set(r.node, r.source);
+  }
+  return best;
+}
+
+/**
+ * The blind spots that matter for CPU once each node's source is chosen: a silence of a source not read
+ * for that node (the kubelet's while the Docker sampler saw the node) blinds nothing.
+ */
+export function cpuCoverage(coverage: Coverage, chosen: ReadonlyMap<string, string>): Coverage {
+  const sources = new Set(chosen.values());
+  const isCpuSource = (src: string) => CPU_SOURCE_PREFERENCE.includes(src) || [...chosen.values()].includes(src);
+  return new Coverage(
+    coverage.spots.filter((sp) => {
+      if (!sp.affects.includes('cpu') || !isCpuSource(sp.source)) return true;
+      return sp.node !== undefined ? chosen.get(sp.node) === sp.source : sources.has(sp.source);
+    }),
+  );
+}
+
 export interface CpuStat {
   peak: Maybe<number>;
   peakAt?: number;
@@ -54,7 +91,9 @@ export function cpuAnalysis(
   timeline: Timeline,
   coverage: Coverage,
   limitCores: number | null,
-): { metrics: CpuMetrics; series: CpuSeries } {
+): { metrics: CpuMetrics; series: CpuSeries; coverage: Coverage } {
+  const chosen = cpuSourceByNode(sorted);
+  coverage = cpuCoverage(coverage, chosen);
   // Sum per (node, component, tick): several pods of one workload share a tick's timestamp.
   const acc = new Map<string, Map<string, Map<number, number>>>();
   const add = (node: string, comp: string, t: number, v: number) => {
@@ -65,7 +104,7 @@ export function cpuAnalysis(
     byT.set(t, (byT.get(t) ?? 0) + v);
   };
   for (const r of sorted) {
-    if (r.type !== 'cpu' || !Number.isFinite(r.cores)) continue;
+    if (r.type !== 'cpu' || !Number.isFinite(r.cores) || chosen.get(r.node) !== r.source) continue;
     const t = ts(r);
     const comp = componentOf(r, lives);
     add(r.node, comp, t, r.cores);
@@ -94,6 +133,7 @@ export function cpuAnalysis(
   return {
     metrics: { limitCores, components: [...components].sort((a, b) => order(a).localeCompare(order(b))), perNode, cluster },
     series,
+    coverage,
   };
 }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, dockerOut } from '../docker/cli.ts';
+import type { RuntimeProvider } from '../runtime/provider.ts';
 import { cacheDir, ensureDir } from '../util/paths.ts';
 import { waitFor } from '../util/wait.ts';
 
@@ -19,35 +20,33 @@ export interface EarlyLoadResult {
 }
 
 /** Where `docker save` output is kept, named by image id so a rebuilt image never reuses a stale tar. */
-async function imageTar(ref: string): Promise<string> {
-  const id = (await dockerOut(['image', 'inspect', '--format', '{{.Id}}', ref])).replace(/^sha256:/, '').slice(0, 16);
+async function imageTar(ref: string, signal: AbortSignal): Promise<string> {
+  const id = (await dockerOut(['image', 'inspect', '--format', '{{.Id}}', ref], { signal })).replace(/^sha256:/, '').slice(0, 16);
   const repo = ref.replace(/:[^/:]*$/, '').replaceAll(/[^A-Za-z0-9_.-]/g, '_');
   const dir = ensureDir(join(cacheDir, 'image-tars'));
   const file = join(dir, `${repo}-${id}.tar`);
   if (existsSync(file)) return file;
-  await docker(['save', '-o', `${file}.tmp`, ref], { timeoutMs: 5 * 60_000 });
+  await docker(['save', '-o', `${file}.tmp`, ref], { timeoutMs: 5 * 60_000, signal });
   renameSync(`${file}.tmp`, file);
   // One tar per repository is enough; older ones are dead weight.
   for (const f of readdirSync(dir)) if (f.startsWith(`${repo}-`) && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
   return file;
 }
 
-/** Streams a tar into the node's containerd, the way `kind load` does, without `kind load`'s own save. */
-function importInto(node: string, tar: string): Promise<void> {
+/** Streams a tar into the node's runtime, the way `kind load` does, without `kind load`'s own save. */
+function importInto(node: string, tar: string, runtime: RuntimeProvider, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('docker', ['exec', '-i', node, 'ctr', '--namespace=k8s.io', 'images', 'import', '--all-platforms', '--digests', '--snapshotter=overlayfs', '-'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const p = spawn('docker', ['exec', '-i', node, ...runtime.importCommand], { stdio: ['pipe', 'ignore', 'pipe'], signal });
     let err = '';
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ctr import on ${node} exited ${code}: ${err.trim().split('\n').pop() ?? ''}`))));
-    createReadStream(tar).on('error', reject).pipe(p.stdin);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${runtime.importCommand[0]} import on ${node} exited ${code}: ${err.trim().split('\n').pop() ?? ''}`))));
+    createReadStream(tar).on('error', reject).pipe(p.stdin).on('error', () => undefined);
   });
 }
 
-async function containerdAnswers(node: string): Promise<boolean> {
-  return (await docker(['exec', node, 'ctr', '--namespace=k8s.io', 'version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => ({ code: 1 }))).code === 0;
+async function runtimeAnswers(node: string, runtime: RuntimeProvider, signal: AbortSignal): Promise<boolean> {
+  return (await docker(['exec', node, ...runtime.readyCommand], { allowFailure: true, timeoutMs: 10_000, signal }).catch(() => ({ code: 1 }))).code === 0;
 }
 
 export interface EarlyLoad {
@@ -58,17 +57,19 @@ export interface EarlyLoad {
 
 /**
  * Imports the lab's images into the node containers while `kind create cluster` is still running
- * kubeadm: the node containers and their containerd are up seconds into the create, and the import
+ * kubeadm: the node containers and their runtime are up seconds into the create, and the import
  * (a third of a warm `lab up`) does not depend on the control plane. The control plane's images come
  * first (the Consul servers and Vault run there, and `lab up` waits for them), two imports at a time so
  * kubeadm keeps enough of the two cores to come up within its own timeouts. Best effort by design:
- * anything not done here is done by `kind load` afterwards, which skips what a node already has.
+ * anything not done here is done by the runtime's image load afterwards, which skips what a node already
+ * has. The signal stops it (the create failed, or the command was interrupted).
  */
-export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; aborted: () => boolean }): EarlyLoad {
+export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; signal: AbortSignal; runtime: RuntimeProvider }): EarlyLoad {
+  const { signal, runtime } = opts;
   const result: EarlyLoadResult = { imported: [], skipped: [] };
   const tars = new Map<string, Promise<string>>();
   for (const im of images) {
-    const t = tars.get(im.ref) ?? imageTar(im.ref);
+    const t = tars.get(im.ref) ?? imageTar(im.ref, signal);
     t.catch(() => undefined);
     tars.set(im.ref, t);
   }
@@ -77,8 +78,8 @@ export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; 
   const readyNode = (node: string): Promise<boolean> => {
     let p = ready.get(node);
     if (!p) {
-      p = waitFor(async () => opts.aborted() || (await containerdAnswers(node)), { timeoutMs: Math.max(0, opts.deadline - Date.now()), intervalMs: 1000, what: `containerd in ${node}` }).then(
-        () => !opts.aborted(),
+      p = waitFor(() => runtimeAnswers(node, runtime, signal), { timeoutMs: Math.max(0, opts.deadline - Date.now()), intervalMs: 1000, what: `${runtime.name} in ${node}`, signal }).then(
+        () => !signal.aborted,
         () => false,
       );
       ready.set(node, p);
@@ -101,9 +102,9 @@ export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; 
     for (let job = jobs.shift(); job; job = jobs.shift()) {
       const what = `${job.ref}@${job.node}`;
       try {
-        if (!(await readyNode(job.node))) throw new Error('containerd not reachable in time');
-        if (opts.aborted()) throw new Error('cluster creation failed');
-        await importInto(job.node, await tars.get(job.ref)!);
+        if (!(await readyNode(job.node))) throw new Error(signal.aborted ? 'stopped' : `${runtime.name} not reachable in time`);
+        if (signal.aborted) throw new Error('cluster creation failed or was stopped');
+        await importInto(job.node, await tars.get(job.ref)!, runtime, signal);
         result.imported.push(what);
       } catch (err) {
         result.skipped.push(`${what} (${(err as Error).message.split('\n')[0]})`);
@@ -119,5 +120,5 @@ export function loadImagesEarly(images: EarlyImage[], opts: { deadline: number; 
   };
 }
 
-/** What a reused cluster gets: nothing imported early, `kind load` does it all. */
+/** What a reused cluster gets: nothing imported early, the runtime's image load does it all. */
 export const NO_EARLY_LOAD: EarlyLoad = { nodeDone: () => Promise.resolve(), done: Promise.resolve({ imported: [], skipped: [] }) };

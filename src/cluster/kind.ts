@@ -4,7 +4,8 @@ import { parse, stringify } from 'yaml';
 import { LabError } from '../util/errors.ts';
 import { capture, run, succeeds } from '../util/exec.ts';
 import { cacheDir, repoRoot } from '../util/paths.ts';
-import { loadSpecs } from '../images/catalog.ts';
+import { imagesDir, loadSpecs } from '../images/catalog.ts';
+import { runtimeProvider } from '../runtime/index.ts';
 import type { NodeRole } from '../images/bake-plan.ts';
 import { NODE_PORTS, type ClusterSettings } from './settings.ts';
 import { workerEviction } from './kubelet-eviction.ts';
@@ -64,9 +65,9 @@ export async function deleteCluster(kind: string, name: string, opts: { logFile?
   await run(kind, ['delete', 'cluster', '--name', name], opts);
 }
 
-/** True when the node image is an upstream kindest/node (pulled) rather than the lab's own build. */
-export async function nodeImageIsUpstream(ref: string): Promise<boolean> {
-  const pull = loadSpecs().get('node')?.pull;
+/** True when the node image (catalog name `catalogName`) is an upstream kindest/node (pulled) rather than the lab's own build. */
+export async function nodeImageIsUpstream(ref: string, catalogName = 'node'): Promise<boolean> {
+  const pull = loadSpecs().get(catalogName)?.pull;
   if (!pull) return false;
   const id = (r: string) => capture('docker', ['image', 'inspect', '--format', '{{.Id}}', r]).catch(() => '');
   const [a, b] = await Promise.all([id(ref), id(pull)]);
@@ -93,8 +94,9 @@ function kubeadmPatches(s: ClusterSettings, localImage: boolean): string[] {
     },
   };
   const kubelet = { kind: 'KubeletConfiguration', nodeStatusUpdateFrequency: s.nodeStatusUpdateFrequency };
-  const patches = [stringify(cluster), stringify(kubelet)];
-  const localPatch = join(repoRoot, 'lab', 'images', 'node', 'kind-patch.yaml');
+  const runtime = runtimeProvider(s.runtime);
+  const patches = [stringify(cluster), stringify(kubelet), ...runtime.kubeadmPatches()];
+  const localPatch = join(imagesDir, runtime.nodeImage, 'kind-patch.yaml');
   if (localImage && existsSync(localPatch)) {
     // What the locally built node image needs from kubeadm (image names, cgroup v1 tolerations); the file
     // is a kind Cluster fragment so it can also be used by hand with `kind create cluster --config`.
@@ -110,11 +112,15 @@ export type RoleImages = string | Record<NodeRole, string>;
 /** The kind cluster config, as an object: rendered to YAML only when handed to kind. */
 export function kindConfig(s: ClusterSettings, images: RoleImages, localImage: boolean, hostMemoryBytes: number): Record<string, unknown> {
   const image = (role: NodeRole) => (typeof images === 'string' ? images : images[role]);
-  // Only the workers: the control plane is sized roomy on purpose and keeps kubelet's host view.
+  // The runtime's kubelet flags go on every node; eviction only on the workers: the control plane is
+  // sized roomy on purpose and keeps kubelet's host view.
+  const runtimeArgs = runtimeProvider(s.runtime).kubeletExtraArgs();
   const join = {
     kind: 'JoinConfiguration',
-    nodeRegistration: { kubeletExtraArgs: { 'eviction-hard': workerEviction(s, hostMemoryBytes).flag } },
+    nodeRegistration: { kubeletExtraArgs: { ...runtimeArgs, 'eviction-hard': workerEviction(s, hostMemoryBytes).flag } },
   };
+  const init = { kind: 'InitConfiguration', nodeRegistration: { kubeletExtraArgs: runtimeArgs } };
+  const controlPlanePatches = Object.keys(runtimeArgs).length ? { kubeadmConfigPatches: [stringify(init)] } : {};
   const worker = { role: 'worker', image: image('worker'), labels: { 'outage-lab/role': 'worker' }, kubeadmConfigPatches: [stringify(join)] };
   return {
     kind: 'Cluster',
@@ -126,6 +132,7 @@ export function kindConfig(s: ClusterSettings, images: RoleImages, localImage: b
       {
         role: 'control-plane',
         image: image('control-plane'),
+        ...controlPlanePatches,
         extraPortMappings: [
           { containerPort: NODE_PORTS.consul, hostPort: s.consulHostPort, listenAddress: '127.0.0.1' },
           { containerPort: NODE_PORTS.vault, hostPort: s.vaultHostPort, listenAddress: '127.0.0.1' },

@@ -1,4 +1,5 @@
 import type { EvictionHard } from './kubelet-eviction.ts';
+import type { RuntimeName } from '../runtime/index.ts';
 
 /**
  * Everything that shapes the lab cluster. Defaults size it for a 2-core laptop; a scenario's `cluster`
@@ -6,6 +7,8 @@ import type { EvictionHard } from './kubelet-eviction.ts';
  */
 export interface ClusterSettings {
   name: string;
+  /** The container runtime of every node (src/runtime/); it also fixes the Kubernetes version. */
+  runtime: RuntimeName;
   workers: number;
   /** docker --cpus of each worker node container: makes a node behave like a small VM. */
   nodeCpus: number;
@@ -36,6 +39,7 @@ export interface ClusterSettings {
 
 export const DEFAULT_CLUSTER: ClusterSettings = {
   name: 'outage-lab',
+  runtime: 'containerd',
   workers: 3,
   nodeCpus: 0.5,
   nodeMemory: '2g',

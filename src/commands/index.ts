@@ -8,6 +8,7 @@ import { downCommand, statusCommand, upCommand } from './cluster.ts';
 import { reportCommand } from './report.ts';
 import { compareCommand } from './compare.ts';
 import { validateCommand } from './validate.ts';
+import { exportCommand } from './export.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
@@ -22,4 +23,5 @@ export const commands: Record<string, Command> = {
   down: downCommand,
   report: reportCommand,
   compare: compareCommand,
+  export: exportCommand,
 };

@@ -48,7 +48,8 @@ While another controller holds the lab, replay refuses and names it: \`lab heal\
     // when recording stops; a hole below a pod's highest delivered sequence number is a line really missing.
     const holes = result.delivery.reduce((s, d) => s + d.holes, 0);
     const inFlight = result.delivery.reduce((s, d) => s + Math.max(0, (d.written ?? 0) - d.delivered - d.holes), 0);
-    info(`\n✔ Network healed. Run ${result.status}: ${result.runDir}`);
+    // A network not verified healed was said in its own line (✖ Network NOT verified healed) when the run ended.
+    info(`\n${result.network.verified ? '✔ Network healed. ' : ''}Run ${result.status}: ${result.runDir}`);
     info(
       `  delivery: ${result.delivery.reduce((s, d) => s + d.delivered, 0)} lines delivered from ${result.delivery.length} pods; ` +
         `${holes} missing below the newest delivered line${inFlight ? `, ${inFlight} written last and still on their way when recording stopped` : ''}`,

@@ -1,5 +1,6 @@
 import type Consul from 'consul';
 import { SERF_STATUS } from '../components/consul.ts';
+import { abortableSleep } from '../util/interrupt.ts';
 
 /**
  * Before a run, members that are not alive (left over from an earlier run's pods) are pruned so every run
@@ -32,6 +33,6 @@ export async function pruneUntilClean(c: Consul, port: number, timeoutMs = 60_00
     // Checked before pruning, so a clean pool costs no wait at all.
     if (left === 0 || Date.now() > until) return { pruned, left };
     pruned += await pruneDeadMembers(c, port);
-    await new Promise((r) => setTimeout(r, 5000));
+    await abortableSleep(5000);
   }
 }

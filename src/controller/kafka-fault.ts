@@ -6,6 +6,7 @@ import { applyFault, healEntry } from '../faults/runner.ts';
 import type { HistoryWriter } from '../history/writer.ts';
 import { LabError } from '../util/errors.ts';
 import type { AbortableClock } from './clock.ts';
+import { uninterruptible } from '../util/interrupt.ts';
 
 export type KafkaCutTarget = Omit<KafkaCutParams, 'comment'>;
 
@@ -112,7 +113,8 @@ export class KafkaFaultDriver {
     this.#flapError = undefined;
     this.#flap = {
       stop,
-      loop: loop().catch((err: unknown) => {
+      // Out of Ctrl-C's reach: the clock and restore() end the loop, never the signal half-way through a cut.
+      loop: uninterruptible(loop).catch((err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
         this.#flapError = e;
         this.history.append({ type: 'fault', source: 'controller', f: 'kafka-flap', kind: 'fail', op: 'flap', error: `flapping stopped: ${e.message}` });

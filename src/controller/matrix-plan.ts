@@ -1,29 +1,35 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { QUESTIONS } from '../analysis/questions/index.ts';
 import { validateScenario } from '../scenario/validate.ts';
 import { runsDir } from '../util/paths.ts';
 
 /** One arm of the matrix: a scenario with variants, to be run `repeat` times. */
 export interface MatrixArm {
+  /** The first question that uses it (shown in plans); `questions` lists them all. */
   question: string;
+  questions?: string[];
   label: string;
   variants: string[];
 }
 
-/** The runs that answer the incident's questions (OUTAGE.md); the first arm of each is its reference. */
-export const MATRIX: MatrixArm[] = [
-  { question: 'q3', label: 'sidecar', variants: ['sidecar'] },
-  { question: 'q3', label: 'daemonset', variants: ['daemonset'] },
-  { question: 'q1', label: 'backoff', variants: ['shipper-backoff'] },
-  { question: 'q1', label: 'ratelimited', variants: ['shipper-ratelimited'] },
-  { question: 'q1', label: 'drop-oldest', variants: ['shipper-drop-oldest'] },
-  { question: 'q1', label: 'kubelet-api', variants: ['kubelet-api'] },
-  { question: 'q2', label: 'gossip-encryption', variants: ['gossip-encryption'] },
-  { question: 'q2', label: 'leave-on-terminate', variants: ['leave-on-terminate'] },
-  { question: 'q2', label: 'short-reconnect', variants: ['short-reconnect'] },
-  // Labelled like its variant so `--only split-clusters` works unquoted (the answers page prints that command).
-  { question: 'q4', label: 'split-clusters', variants: ['split-clusters'] },
-];
+/**
+ * The runs that answer the incident's questions (OUTAGE.md), from the questions' own arm definitions
+ * (src/analysis/questions/): one matrix arm per distinct measured set-up, the reference first.
+ */
+export const MATRIX: MatrixArm[] = (() => {
+  const byLabel = new Map<string, MatrixArm & { questions: string[] }>();
+  for (const q of QUESTIONS) {
+    for (const a of q.arms) {
+      if (!('matrix' in a.measure)) continue;
+      const m = byLabel.get(a.measure.matrix);
+      if (m) {
+        if (!m.questions.includes(q.id)) m.questions.push(q.id);
+      } else byLabel.set(a.measure.matrix, { question: q.id, questions: [q.id], label: a.measure.matrix, variants: [...a.measure.variants] });
+    }
+  }
+  return [...byLabel.values()];
+})();
 
 export interface PlannedArm extends MatrixArm {
   /** Empty when the arm does not validate (see `unsupported`). */
@@ -61,7 +67,7 @@ function completedRunsByHash(): Map<string, string[]> {
  */
 export function planMatrix(scenarioFile: string, only?: string[]): PlannedArm[] {
   const done = completedRunsByHash();
-  return MATRIX.filter((a) => !only?.length || only.includes(a.question) || only.includes(a.label)).map((arm) => {
+  return MATRIX.filter((a) => !only?.length || (a.questions ?? [a.question]).some((q) => only.includes(q)) || only.includes(a.label)).map((arm) => {
     const v = validateScenario(scenarioFile, { variants: arm.variants });
     const hash = v.scenario?.hash ?? '';
     return { ...arm, hash, done: hash ? (done.get(hash) ?? []) : [], ...(v.ok ? {} : { unsupported: v.problems.join('; ') }) };

@@ -3,11 +3,14 @@
 import { execFile } from 'node:child_process';
 import { LabError } from '../util/errors.ts';
 import { commandLine } from '../util/exec.ts';
+import { abortReason, currentSignal } from '../util/interrupt.ts';
 
 export interface DockerOptions {
   timeoutMs?: number;
   /** Resolve with the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
+  /** Kills the command and rejects with the signal's reason; by default the scope's Ctrl-C/SIGTERM signal. */
+  signal?: AbortSignal;
 }
 
 export interface DockerResult {
@@ -31,14 +34,16 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 export function docker(args: readonly string[], opts: DockerOptions = {}): Promise<DockerResult> {
   const cmd = commandLine('docker', args);
+  const signal = opts.signal ?? currentSignal();
   return new Promise((resolve, reject) => {
     execFile(
       'docker',
       args,
       // Logs of a chatty broker can be megabytes; the default 1 MiB buffer would cut them off.
-      { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, killSignal: 'SIGKILL' },
+      { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) },
       (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
+        if (signal?.aborted) return reject(abortReason(signal));
         const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
         if (e.code === 'ENOENT') {
           return reject(new LabError(`could not start \`${cmd}\`: docker is not on PATH`, 'install the Docker CLI'));

@@ -7,6 +7,7 @@ import { ensureDir, logsDir, repoRoot } from '../util/paths.ts';
 import { requireDisk } from '../host/resources.ts';
 import { imageExists, imagesDir, loadSpecs } from './catalog.ts';
 import { BAKED, bakeChain, NODE_ROLES, type BakeStep, type NodeRole } from './bake-plan.ts';
+import { Interrupted } from '../util/interrupt.ts';
 
 /** The node image each role runs, and the lab image refs already inside it. */
 export interface NodeImages {
@@ -33,21 +34,21 @@ async function ids(refs: string[]): Promise<string[]> {
   return list;
 }
 
-/** Each role's chain of bake steps for these lab image refs (`refs.node` and every baked name must be present). */
-async function chains(refs: Record<string, string>): Promise<Record<NodeRole, BakeStep[]>> {
+/** Each role's chain of bake steps for these lab image refs (`refs[node]` and every baked name must be present). */
+async function chains(refs: Record<string, string>, node: string): Promise<Record<NodeRole, BakeStep[]>> {
   const names = [...new Set(NODE_ROLES.flatMap((r) => BAKED[r]))];
-  const absent = ['node', ...names].filter((n) => !refs[n]);
+  const absent = [node, ...names].filter((n) => !refs[n]);
   if (absent.length) throw new LabError(`cannot bake the node images without ${absent.join(', ')}`, 'run `npx lab images` (without --only) first');
-  const [nodeId, ...imageIds] = await ids([refs.node!, ...names.map((n) => refs[n]!)]);
+  const [nodeId, ...imageIds] = await ids([refs[node]!, ...names.map((n) => refs[n]!)]);
   const idOf = new Map(names.map((n, i) => [n, imageIds[i]!]));
-  const version = loadSpecs().get('node')?.version ?? 'node';
+  const version = loadSpecs().get(node)?.version ?? node;
   const recipe = createHash('sha256').update(readFileSync(script)).digest('hex');
   const chain = (role: NodeRole) => bakeChain(version, nodeId!, BAKED[role].map((name) => ({ name, id: idOf.get(name)! })), recipe);
   return { 'control-plane': chain('control-plane'), worker: chain('worker') };
 }
 
-function result(refs: Record<string, string>, c: Record<NodeRole, BakeStep[]>): NodeImages {
-  const last = (r: NodeRole) => c[r].at(-1)?.tag ?? refs.node!;
+function result(refs: Record<string, string>, c: Record<NodeRole, BakeStep[]>, node: string): NodeImages {
+  const last = (r: NodeRole) => c[r].at(-1)?.tag ?? refs[node]!;
   return {
     image: { 'control-plane': last('control-plane'), worker: last('worker') },
     baked: { 'control-plane': c['control-plane'].map((s) => refs[s.name]!), worker: c.worker.map((s) => refs[s.name]!) },
@@ -69,6 +70,8 @@ async function bakeStep(parent: string, image: string, tag: string, log: string)
       },
     });
   } catch (err) {
+    // Ctrl-C is not a failed build: it ends the command with its own one line.
+    if (err instanceof Interrupted) throw err;
     throw new LabError(
       `baking ${image} into the node image failed at step "${step}"`,
       `read the full log: ${log}; or run \`LAB_BAKE=off npx lab up\` to import every image at up time instead`,
@@ -81,12 +84,13 @@ async function bakeStep(parent: string, image: string, tag: string, log: string)
 
 /**
  * The node image for each role with the stable lab images baked in, baking the steps not built yet.
- * `refs` are the catalog's refs by name (what `ensureImages` returned). Warm, this is two `docker image
- * inspect` calls per step and no build.
+ * `refs` are the catalog's refs by name (what `ensureImages` returned); `node` is the catalog name of the
+ * node image to bake onto (the runtime's, src/runtime/). Warm, this is two `docker image inspect` calls
+ * per step and no build.
  */
-export async function ensureNodeImages(refs: Record<string, string>, onStep: (s: string) => void = () => {}): Promise<NodeImages & { bakedNow: string[] }> {
-  if (!bakeEnabled()) return { ...unbaked(refs.node!), bakedNow: [] };
-  const c = await chains(refs);
+export async function ensureNodeImages(refs: Record<string, string>, onStep: (s: string) => void = () => {}, node = 'node'): Promise<NodeImages & { bakedNow: string[] }> {
+  if (!bakeEnabled()) return { ...unbaked(refs[node]!), bakedNow: [] };
+  const c = await chains(refs, node);
   const tags = [...new Set(NODE_ROLES.flatMap((r) => c[r].map((s) => s.tag)))];
   const present = new Set((await Promise.all(tags.map(async (t) => ((await imageExists(t)) ? t : '')))).filter(Boolean));
   const bakedNow: string[] = [];
@@ -96,7 +100,7 @@ export async function ensureNodeImages(refs: Record<string, string>, onStep: (s:
     writeFileSync(log, `# ${new Date().toISOString()} node-baked\n`);
   }
   for (const role of NODE_ROLES) {
-    let parent = refs.node!;
+    let parent = refs[node]!;
     for (const s of c[role]) {
       if (!present.has(s.tag)) {
         onStep(`baking ${s.name} into the ${role} node image`);
@@ -107,5 +111,5 @@ export async function ensureNodeImages(refs: Record<string, string>, onStep: (s:
       parent = s.tag;
     }
   }
-  return { ...result(refs, c), bakedNow };
+  return { ...result(refs, c, node), bakedNow };
 }

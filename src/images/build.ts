@@ -7,6 +7,7 @@ import { task } from '../ui/progress.ts';
 import { requireDisk } from '../host/resources.ts';
 import { finalTag, imageExists, loadSpecs, type ImageSpec } from './catalog.ts';
 import { defaultRegistryResolves } from './registry.ts';
+import { Interrupted } from '../util/interrupt.ts';
 
 export type ImageSource = 'auto' | 'pull' | 'build';
 export const IMAGE_SOURCES: readonly ImageSource[] = ['auto', 'pull', 'build'];
@@ -79,6 +80,8 @@ async function build(spec: ImageSpec, ref: string, log: string, base: string | u
       },
     });
   } catch (err) {
+    // Ctrl-C is not a failed build: it ends the command with its own one line.
+    if (err instanceof Interrupted) throw err;
     const details = err instanceof LabError ? err.details : String(err);
     throw new LabError(
       `building image ${spec.name} failed at step "${current}"`,

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordInput } from '../history/records.ts';
+import { containerd } from '../runtime/containerd.ts';
+import type { RuntimeProvider } from '../runtime/provider.ts';
 
 /**
  * CPU of every kind node container and, inside it, of the parts that shared the load in 2019: the
@@ -39,14 +41,13 @@ function read(path: string): string | undefined {
   }
 }
 
-/** What a process is, from its name and the cgroup it runs in. */
-export function classify(comm: string, cpuCgroup: string): { part: Part; uid?: string } | undefined {
+/** What a process is, from its name and the cgroup it runs in; which names are the runtime is the runtime's call. */
+export function classify(comm: string, cpuCgroup: string, runtime: Pick<RuntimeProvider, 'processPart'> = containerd): { part: Part; uid?: string } | undefined {
   const pod = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/.exec(cpuCgroup);
   if (pod) return { part: 'pod', uid: pod[1]!.replaceAll('_', '-') };
-  if (comm === 'containerd') return { part: 'runtime' };
   if (comm === 'kubelet') return { part: 'kubelet' };
-  if (comm.startsWith('containerd-shim')) return { part: 'shims' };
-  return undefined;
+  const part = runtime.processPart(comm);
+  return part ? { part } : undefined;
 }
 
 export function cpuSamplingSupported(): boolean {
@@ -62,6 +63,7 @@ export class CpuSampler {
   constructor(
     private readonly nodes: NodeTarget[],
     emit: (r: RecordInput) => void,
+    private readonly runtime: Pick<RuntimeProvider, 'processPart'> = containerd,
   ) {
     // One sampler reads every node of every cluster; each record says whose node it was.
     const clusterOf = new Map(nodes.filter((n) => n.cluster !== undefined).map((n) => [n.name, n.cluster!]));
@@ -78,7 +80,7 @@ export class CpuSampler {
       const node = this.nodes.find((n) => cg.includes(`/docker/${n.containerId}`));
       if (!node) continue;
       const cpuLine = /^\d+:cpu(?:,cpuacct)?:(.*)$/m.exec(cg)?.[1] ?? '';
-      const c = classify((read(`/proc/${pid}/comm`) ?? '').trim(), cpuLine);
+      const c = classify((read(`/proc/${pid}/comm`) ?? '').trim(), cpuLine, this.runtime);
       if (c) this.#procs.set(Number(pid), { node: node.name, ...c });
     }
     this.#lastScan = Date.now();

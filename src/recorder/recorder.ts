@@ -2,13 +2,16 @@ import type { HistoryWriter } from '../history/writer.ts';
 import type { RecordInput } from '../history/records.ts';
 import type { Clients } from '../cluster/kube.ts';
 import type { Secret } from '../secrets/secret.ts';
+import { LabError } from '../util/errors.ts';
 import { consulClient } from '../components/consul.ts';
 import { CpuSampler, cpuSamplingSupported, type NodeTarget } from './cpu-sampler.ts';
 import { K8sRecorder } from './k8s-recorder.ts';
+import { KubeletSummarySampler } from './kubelet-summary.ts';
 import { KafkaDelivery } from './kafka-delivery.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
+import type { RuntimeProvider } from '../runtime/provider.ts';
 
 /** One cluster the recorder watches: its API server, its Consul and its Vault. */
 export interface RecorderCluster {
@@ -35,6 +38,29 @@ export interface RecorderOptions {
   statsTargets: StatsTarget[];
   /** Watchers only, no samplers: the baseline of the recorder-overhead benchmark. */
   samplers: boolean;
+  /** The nodes' container runtime: which processes the CPU sampler counts as the runtime (containerd if unset). */
+  runtime?: Pick<RuntimeProvider, 'processPart'>;
+  /** Where node, runtime, kubelet and pod CPU come from (default: cpuSourcesFromEnv()). */
+  cpuSources?: readonly CpuSource[];
+}
+
+/**
+ * 'docker': the kind node containers' cgroups and processes, read on this host (1 s, shims apart);
+ * 'kubelet': each kubelet's summary API through the API server (about 10 s, any cluster). On kind both
+ * run and analysis prefers the Docker one per node; where the host cannot read the nodes, only the kubelet's.
+ */
+export const CPU_SOURCES = ['docker', 'kubelet'] as const;
+export type CpuSource = (typeof CPU_SOURCES)[number];
+
+/** LAB_CPU_SOURCES=docker,kubelet (the default), =kubelet (as on a cluster the host cannot see into)... */
+export function cpuSourcesFromEnv(value: string | undefined = process.env.LAB_CPU_SOURCES): CpuSource[] {
+  if (value === undefined || value.trim() === '') return [...CPU_SOURCES];
+  const parts = value.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = parts.filter((x) => !(CPU_SOURCES as readonly string[]).includes(x));
+  if (bad.length || parts.length === 0) {
+    throw new LabError(`LAB_CPU_SOURCES: "${value}" is not a list of CPU sources`, `allowed: a comma-separated list of ${CPU_SOURCES.join(', ')}`);
+  }
+  return [...new Set(parts)] as CpuSource[];
 }
 
 /** The observer named in Consul pool records: the one pool of a one-cluster lab keeps the name it always had. */
@@ -99,11 +125,19 @@ export class Recorder {
     await this.delivery.start();
     this.#sampler('kafka', this.o.samplePeriodMs, () => this.delivery.sample(this.emit));
     if (this.o.samplers) {
-      if (cpuSamplingSupported()) {
-        const cpu = new CpuSampler(this.o.nodes, this.emit);
+      const sources = this.o.cpuSources ?? cpuSourcesFromEnv();
+      if (sources.includes('docker') && cpuSamplingSupported()) {
+        const cpu = new CpuSampler(this.o.nodes, this.emit, this.o.runtime);
         this.#sampler('cpu', this.o.samplePeriodMs, () => cpu.sample());
-      } else {
+      } else if (sources.includes('docker')) {
         this.emit({ type: 'gap', source: 'sampler/cpu', from: new Date().toISOString(), reason: 'unsupported', error: 'no cgroup v1 accounting for Docker containers on this host: per-node CPU is not observed' });
+      }
+      if (sources.includes('kubelet')) {
+        for (const c of this.o.clusters) {
+          // The kubelet refreshes its numbers about every 10 s: polling faster only loads the API server.
+          const kubelet = new KubeletSummarySampler(c.clients.core, this.emitFor(c));
+          this.#sampler('kubelet-summary', this.o.statsPeriodMs, async () => void (await kubelet.sample()), this.emitFor(c));
+        }
       }
       // Each cluster's own Consul, Vault and in-pod programs, through its own loopback ports and API server.
       for (const c of this.o.clusters) {

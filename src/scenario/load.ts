@@ -12,6 +12,7 @@ import { checkRules } from './rules.ts';
 import { SCENARIO_SPEC } from './schema.ts';
 import { checkShape, clip, decodeUtf8, flowDepthBeyond, InputLimitError, MAX_ALIAS_COUNT, MAX_DEPTH, MAX_ISSUES_SHOWN, readBoundedFile, FORBIDDEN_KEYS } from './limits.ts';
 import type { ResolvedScenario, ScenarioData } from './types.ts';
+import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 
 export const DEFAULT_VARIANTS_DIR = path.join(repoRoot, 'lab', 'variants');
 export const DEFAULT_SCENARIOS_DIR = path.join(repoRoot, 'lab', 'scenarios');
@@ -122,7 +123,11 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
     return out;
   });
   const behaviour: ScenarioData = { ...data, phases };
-  const { name: _n, description: _d, ...hashed } = behaviour;
+  const { name: _n, description: _d, ...rest } = behaviour;
+  // Every run made before `cluster.runtime` existed ran containerd: the default stays out of the hash, so
+  // those runs keep counting for their matrix arm.
+  const { runtime, ...clusterRest } = rest.cluster;
+  const hashed = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
   const result = {
     ...behaviour,
     file: meta.file,

@@ -2,6 +2,7 @@
 // defaults. The resolver (resolve.ts) walks it; rules that involve several fields live in rules.ts.
 // Durations are written as strings ("90s") and resolve to `<field>Ms` integers.
 import { PHASE_NAMES, SHIPPER_MODES } from './types.ts';
+import { DEFAULT_RUNTIME, RUNTIME_NAMES } from '../runtime/index.ts';
 
 /**
  * `fixed`: the lab cannot honour another value yet; only the default is accepted and anything else is
@@ -68,6 +69,7 @@ export const SCENARIO_SPEC: Spec = {
     cluster: {
       kind: 'object',
       fields: {
+        runtime: { kind: 'enum', values: RUNTIME_NAMES, default: DEFAULT_RUNTIME },
         workers: { kind: 'int', min: 1, max: 12, default: 3 },
         nodeCpus: { kind: 'noneOr', noneAs: 'none', spec: { kind: 'number', min: 0, exclusiveMin: true, max: 64, default: 0.5 } },
         nodeMemory: {

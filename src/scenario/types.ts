@@ -1,6 +1,7 @@
 // The resolved scenario: what the controller, the cluster scripts, the apps and the report read. Every
 // default is filled in and every duration is an integer number of milliseconds (fields end in `Ms`), so
 // no consumer parses strings or guesses defaults. Field meanings are documented in lab/scenarios/README.md.
+import type { RuntimeName } from '../runtime/index.ts';
 
 export const PHASE_NAMES = ['baseline', 'cut', 'hold', 'restore', 'flood', 'observe', 'remedy'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
@@ -28,6 +29,8 @@ export interface ScenarioData {
   variant: 'sidecar' | 'daemonset';
   clusters: 1 | 2;
   cluster: {
+    /** The container runtime of every node (src/runtime/); it also fixes the Kubernetes version. */
+    runtime: RuntimeName;
     /** Total workers across all clusters (split evenly when clusters = 2). */
     workers: number;
     /** docker --cpus per node container; 'none' = no limit. */

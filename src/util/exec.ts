@@ -2,6 +2,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { LabError } from './errors.ts';
+import { abortReason, currentSignal } from './interrupt.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -14,7 +15,15 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Do not throw on a non-zero exit; the caller inspects `code`. */
   allowFailure?: boolean;
+  /**
+   * Stops the command (its whole process group: scripts start builds of their own) and rejects with the
+   * signal's reason; by default the scope's Ctrl-C/SIGTERM signal (util/interrupt.ts).
+   */
+  signal?: AbortSignal;
 }
+
+/** How long a stopped command gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 export interface RunResult {
   code: number;
@@ -40,9 +49,29 @@ function tail(text: string, lines: number): string {
  * and the last lines of its output: the two things a user needs to debug it without rerunning us.
  */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const signal = opts.signal ?? currentSignal();
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
-    const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] };
+    // Its own process group, so that an abort reaches what a script started (a build, `go install`).
+    const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true };
     const child = spawn(cmd, args, spawnOpts);
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settled = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+    };
     let log: WriteStream | undefined;
     if (opts.logFile) {
       // A first run has no log folder yet; a stream error must become this command's failure, not a crash.
@@ -67,23 +96,29 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     child.stdout?.on('data', (c: Buffer) => feed('out', c));
     child.stderr?.on('data', (c: Buffer) => feed('err', c));
     let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    if (opts.timeoutMs) timer = setTimeout(() => killGroup('SIGKILL'), opts.timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      settled();
       log?.end();
       const hint = err.code === 'ENOENT' ? `install ${cmd} or put it on PATH` : undefined;
       reject(new LabError(`could not start \`${commandLine(cmd, args)}\`: ${err.message}`, hint));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, killedBy) => {
       if (timer) clearTimeout(timer);
+      settled();
       if (opts.onLine) for (const rest of [partial.out, partial.err]) if (rest) opts.onLine(rest);
       log?.end();
-      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const result = { code: code ?? (killedBy ? 128 : 1), stdout, stderr };
       if (result.code !== 0 && !opts.allowFailure) {
         const output = tail(stderr || stdout, 15);
         reject(
           new LabError(
-            `command failed (exit ${code ?? signal}): ${commandLine(cmd, args)}`,
+            `command failed (exit ${code ?? killedBy}): ${commandLine(cmd, args)}`,
             undefined,
             output ? `last lines of its output:\n${output}` : undefined,
           ),

@@ -60,6 +60,7 @@ test('a minimal scenario resolves every default, in ms, frozen', () => {
     variant: 'sidecar',
     clusters: 1,
     cluster: {
+      runtime: 'containerd',
       workers: 3,
       nodeCpus: 0.5,
       nodeMemory: '2g',

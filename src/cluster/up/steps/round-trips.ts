@@ -1,0 +1,51 @@
+// Healthy is proven, not assumed: a Consul leader and KV write, Vault unsealed and a KV write, a Kafka round trip.
+import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../../../components/consul.ts';
+import { kafkaRoundTrip, waitForKafka } from '../../../components/kafka.ts';
+import { inClusterDiagnosis, waitForKafkaRollout } from '../../../components/kafka-in-cluster.ts';
+import { ensureVaultUnsealed, vaultKvRoundTrip } from '../../../components/vault.ts';
+import { task } from '../../../ui/progress.ts';
+import { waitFor } from '../../../util/wait.ts';
+import { clients } from '../../kube.ts';
+import { kubeContextName } from '../../settings.ts';
+import type { UpStep } from '../context.ts';
+
+export const roundTrips: UpStep = {
+  name: 'round trips',
+  async run(ctx) {
+    const kafka = await ctx.kafkaStarting;
+    for (const c of ctx.clusters) {
+      const ctxFlag = ctx.of(c, (n) => `--context ${kubeContextName(n)} `);
+      await task(`${c.first ? 'Kafka, ' : ''}Consul, Vault: round trips through their clients${ctx.of(c, (n) => ` (${n})`)}`, async (t) => {
+        t.step('Consul leader');
+        const consul = consulClient(c.s.consulHostPort);
+        await waitFor(async () => (await consulLeader(consul)) || undefined, {
+          timeoutMs: 4 * 60_000,
+          what: `a Consul leader in ${c.s.name}`,
+          hint: `kubectl ${ctxFlag}-n lab logs consul-server-0`,
+        });
+        const consulMs = await consulKvRoundTrip(consul);
+        const members = await memberCounts(consul);
+        t.step('Vault');
+        const creds = await waitFor(() => ensureVaultUnsealed(c.s.vaultHostPort, c.s.name), {
+          timeoutMs: 4 * 60_000,
+          what: `Vault of ${c.s.name} to be initialised and unsealed`,
+          hint: `kubectl ${ctxFlag}-n lab logs deploy/vault -c vault`,
+        });
+        const vaultMs = await waitFor(() => vaultKvRoundTrip(c.s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
+        if (!c.first) {
+          t.detail(`Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
+          return;
+        }
+        if (ctx.placement === 'in-cluster') {
+          const k = clients({ clusterName: c.s.name });
+          await waitForKafkaRollout(k.apps, (x) => t.step(`Kafka: ${x}`));
+          t.step('Kafka: topics');
+          await waitForKafka(kafka.ep, 3, 120_000, inClusterDiagnosis(k.core, c.s.name));
+        }
+        t.step('Kafka');
+        const kafkaMs = await kafkaRoundTrip(kafka.ep);
+        t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
+      });
+    }
+  },
+};
