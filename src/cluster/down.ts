@@ -7,11 +7,19 @@ import { removeDcNetwork } from '../components/dc-network.ts';
 import { removeKafkaContainer } from '../components/kafka.ts';
 import { clusterExists, deleteCluster, ensureKind } from './kind.ts';
 import { credentialsFileName } from '../components/vault.ts';
-import { DEFAULT_CLUSTER, secondCluster } from './settings.ts';
+import { DEFAULT_CLUSTER, LAB_CLUSTER_NAMES, secondCluster } from './settings.ts';
+import { LabError } from '../util/errors.ts';
 import { clearState } from './state.ts';
 
 /** The clusters `down` removes for a lab named `clusterName`: it and its second (split clusters), whether the state knows of the second or not. */
 export function clustersToRemove(clusterName: string): string[] {
+  // The name comes from a state file anyone can edit: `down` deletes only the lab's own clusters.
+  if (!LAB_CLUSTER_NAMES.includes(clusterName)) {
+    throw new LabError(
+      `refusing to delete kind cluster "${clusterName}": it is not one of the lab's clusters (${LAB_CLUSTER_NAMES.join(', ')})`,
+      `the state file names a cluster the lab never creates; delete it yourself if you mean to (kind delete cluster --name ${clusterName}), and remove ${join(stateDir, 'cluster.json')}`,
+    );
+  }
   return [clusterName, secondCluster({ ...DEFAULT_CLUSTER, name: clusterName }).name];
 }
 
@@ -21,8 +29,9 @@ export function clustersToRemove(clusterName: string): string[] {
  * it removes carries the lab's name or label.
  */
 export async function down(clusterName: string, opts: { keepControllerState?: boolean } = {}): Promise<void> {
+  const names = clustersToRemove(clusterName);
   const kind = await ensureKind();
-  for (const [i, name] of clustersToRemove(clusterName).entries()) {
+  for (const [i, name] of names.entries()) {
     const there = await clusterExists(kind, name);
     // The second cluster is mentioned only when there was one: a one-cluster lab's down reads as before.
     if (i > 0 && !there) continue;

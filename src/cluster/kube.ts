@@ -4,7 +4,7 @@ import { LAB_CLUSTER_NAMES, kubeContextName } from './settings.ts';
 
 export interface ContextChoice {
   clusterName: string;
-  /** A context that is not the lab's, named explicitly by the user (`--foreign-context NAME`). */
+  /** A context that is not the lab's, named explicitly in code (no command offers this yet). */
   foreignContext?: string;
 }
 
@@ -29,7 +29,7 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
   if (!choice.foreignContext && !LAB_CLUSTER_NAMES.includes(choice.clusterName)) {
     throw new LabError(
       `refusing kube context "${kubeContextName(choice.clusterName)}": ${choice.clusterName} is not one of the lab's clusters (${LAB_CLUSTER_NAMES.join(', ')})`,
-      'if you really mean to run the lab against it, pass --foreign-context ' + kubeContextName(choice.clusterName),
+      "the lab acts only on the kind clusters it creates; if the lab's state names another, run `npx lab down` and `npx lab up`",
     );
   }
   const kc = new k8s.KubeConfig();
@@ -39,7 +39,7 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
   if (!ctx) {
     throw new LabError(
       choice.foreignContext
-        ? `kube context "${wanted}" (given with --foreign-context) does not exist`
+        ? `kube context "${wanted}" does not exist`
         : `the lab's kube context "${wanted}" does not exist`,
       choice.foreignContext ? 'check `kubectl config get-contexts`' : 'bring the lab up first: `npx lab up`',
     );
@@ -48,7 +48,7 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
   if (!choice.foreignContext && (!cluster || !isLoopback(cluster.server))) {
     throw new LabError(
       `refusing kube context "${wanted}": its API server ${cluster?.server ?? '(none)'} is not a local kind cluster`,
-      'if you really mean to run the lab against this cluster, pass --foreign-context ' + wanted,
+      `the lab acts only on its own kind cluster; if "${wanted}" was rewritten (a proxy or a tunnel), recreate it with \`npx lab down\` and \`npx lab up\``,
     );
   }
   kc.setCurrentContext(wanted);

@@ -39,3 +39,18 @@ test('a foreign context is used only when named explicitly', () => {
   assert.equal(kc.getCurrentContext(), 'prod');
   assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreignContext: 'staging' })), /does not exist/);
 });
+
+test('refusal hints name no flag that does not exist', () => {
+  for (const [file, name] of [[kubeconfig({ 'kind-outage-lab': 'https://10.1.2.3:6443' }, 'kind-outage-lab'), 'outage-lab'], [kubeconfig({ 'kind-prod': 'https://127.0.0.1:6443' }), 'prod']] as const) {
+    assert.throws(
+      () => withKubeconfig(file, () => labKubeConfig({ clusterName: name })),
+      (e: unknown) => e instanceof LabError && !/--foreign-context/.test(`${e.message} ${e.hint}`) && /lab down/.test(e.hint ?? ''),
+    );
+  }
+});
+
+test('lab down deletes only the lab\'s own clusters, whatever the state file says', async () => {
+  const { clustersToRemove } = await import('../../src/cluster/down.ts');
+  assert.deepEqual(clustersToRemove('outage-lab'), ['outage-lab', 'outage-lab-b']);
+  for (const name of ['prod', 'kind', 'outage-lab-prod']) assert.throws(() => clustersToRemove(name), (e: unknown) => e instanceof LabError && e.message.includes(name), name);
+});

@@ -79,7 +79,8 @@ test('many bad fields: merging stays fast and at most a few errors are printed',
   const out = inChild(`const t = performance.now(); try { m.loadScenario(${JSON.stringify(path.join(d, 'scenario.yaml'))}, { variantsDir: ${JSON.stringify(d)}, variants: ['v'] }); } catch (e) { console.log(JSON.stringify({ ms: performance.now() - t, msg: e.message, scenario: e instanceof m.ScenarioError })); }`);
   const { ms, msg, scenario } = JSON.parse(out) as { ms: number; msg: string; scenario: boolean };
   assert.ok(scenario);
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+  // Generous for a loaded 2-core machine (2.9 s seen beside the whole suite); main's quadratic merge needs far longer.
+  assert.ok(ms < 6000, `took ${ms.toFixed(0)} ms`);
   assert.ok(msg.split('\n').length <= 25, `${msg.split('\n').length} lines`);
   assert.match(msg, /and \d+ more/);
   assert.ok(msg.length < 5000, `${msg.length} chars`);
