@@ -3,4 +3,6 @@
 // check from a pod that Kafka answers (see src/bench/soak-heal.ts). Needs a running lab.
 import { $ } from 'zx';
 
-await $({ stdio: 'inherit' })`tsx src/bench/soak-heal.ts ${process.argv.slice(3)}`;
+// The soak prints its own verdict; its exit code is passed on without zx's stack trace.
+const r = await $({ stdio: 'inherit', nothrow: true })`tsx src/bench/soak-heal.ts ${process.argv.slice(3)}`;
+process.exitCode = r.exitCode ?? 1;

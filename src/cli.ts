@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeError, LabError } from './util/errors.ts';
+import { describeError, LabError, UsageError } from './util/errors.ts';
 import { commands } from './commands/index.ts';
 
 const USAGE = `lab — outage-lab: replay the 2019 Kafka → runtime → Kubernetes → Consul cascade on a real kind cluster
@@ -21,13 +21,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    throw new LabError(`unknown command "${name}"`, `one of: ${Object.keys(commands).join(', ')}`);
+    throw new UsageError(`unknown command "${name}"`, `one of: ${Object.keys(commands).join(', ')}`);
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new LabError(`lab ${name}: ${(err as Error).message}`, `see \`lab ${name} --help\``);
+    throw new UsageError(`lab ${name}: ${(err as Error).message}`, `see \`lab ${name} --help\``);
   }
   if (parsed.values.help) {
     process.stdout.write(`lab ${name} — ${command.summary}\n\n${command.usage}\n`);
@@ -43,6 +43,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     process.stderr.write(`\nError: ${describeError(err)}\n`);
     if (process.env.LAB_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = err instanceof LabError ? 1 : 70;
+    process.exitCode = err instanceof UsageError ? 2 : err instanceof LabError ? 1 : 70;
   },
 );

@@ -9,7 +9,7 @@
 //
 // Input (`AnswerGroups`): for each question, its arms, each a list of analysed runs:
 //   q1 shipper behaviour   naive | backoff | ratelimited | drop-oldest | kubelet-api (naive, logs read through the kubelet)
-//   q2 gossip remedies     baseline | gossip-encryption | leave-on-terminate | short-reconnect | encrypted-from-start
+//   q2 gossip remedies     baseline | gossip-encryption | leave-on-terminate | short-reconnect
 //   q3 DaemonSet vs sidecar sidecar | daemonset
 //   q4 cluster size        one | two (same total capacity split in two clusters)
 //   q5 runtime vs kubelet  all (any runs; their NotReady onsets are pooled)
@@ -31,7 +31,7 @@ export interface RunRef {
 
 export const QUESTION_ARMS = {
   q1: ['naive', 'backoff', 'ratelimited', 'drop-oldest', 'kubelet-api'],
-  q2: ['baseline', 'gossip-encryption', 'leave-on-terminate', 'short-reconnect', 'encrypted-from-start'],
+  q2: ['baseline', 'gossip-encryption', 'leave-on-terminate', 'short-reconnect'],
   q3: ['sidecar', 'daemonset'],
   q4: ['one', 'two'],
   q5: ['all'],
@@ -51,7 +51,6 @@ const ARM_LABELS: Record<string, string> = {
   'gossip-encryption': 'gossip encryption turned on after the flood',
   'leave-on-terminate': 'leave on terminate',
   'short-reconnect': 'short reconnect timeout',
-  'encrypted-from-start': 'encrypted from the start',
   sidecar: 'sidecars',
   daemonset: 'DaemonSets',
   one: 'one cluster',
@@ -327,8 +326,6 @@ export const MATRIX_LABEL_OF_ARM: Record<string, string> = {
 /** The command that would measure an arm, for "not measured" lines: the reader should not have to guess it. */
 export function measureCommand(arm: string): string {
   if (arm === 'all') return '`npx lab matrix`';
-  // A control only, not one of the matrix's arms.
-  if (arm === 'encrypted-from-start') return '`npx lab replay target-2019 --variant encrypted-from-start` (not a matrix arm)';
   const label = MATRIX_LABEL_OF_ARM[arm] ?? arm;
   return `\`npx lab matrix --only ${label}\``;
 }
@@ -764,7 +761,8 @@ export function groupRuns(runs: readonly RunRef[], scenarioName?: string): Group
     else if (diff[0] === 'remedy') put('q2', 'gossip-encryption', r);
     else if (diff[0] === 'leaveOnTerminate') put('q2', 'leave-on-terminate', r);
     else if (diff[0] === 'advertiseReconnectTimeoutMs') put('q2', 'short-reconnect', r);
-    else if (diff[0] === 'gossipEncryption') put('q2', 'encrypted-from-start', r);
+    // Runs made before the setting was withdrawn: it created no key, so they were never encrypted.
+    else if (diff[0] === 'gossipEncryption') unused.push({ id: r.id, why: 'consul.gossipEncryption on-from-start created no gossip key (withdrawn): not an encrypted run' });
     else unused.push({ id: r.id, why: `changes ${diff[0]}, which no question compares` });
   }
   return { groups, scenario: name, unused };

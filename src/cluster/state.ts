@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, stateDir } from '../util/paths.ts';
+import { LabError } from '../util/errors.ts';
 import { DEFAULT_CLUSTER, type ClusterSettings, type KafkaPlacement } from './settings.ts';
 
 /** What `lab up` made, so that `status`, `down` and the controller act on the same cluster. */
@@ -39,12 +40,32 @@ export function labClusters(s: Pick<LabState, 'settings' | 'second'>): ClusterSe
 }
 
 export function readState(): LabState | undefined {
-  if (!existsSync(file())) return undefined;
-  return normaliseState(JSON.parse(readFileSync(file(), 'utf8')) as LabState);
+  const f = file();
+  if (!existsSync(f)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(f, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LabError(
+      `the lab's state file ${f} ${code ? `cannot be read (${code})` : 'is not valid JSON'}`,
+      code ? `check its owner and permissions (it should be yours, mode 600)` : `remove it (rm ${f}) and run \`npx lab down\` to remove the lab's kind clusters by name, then \`npx lab up\``,
+    );
+  }
+  const r = raw as Partial<LabState> | null;
+  if (!r || typeof r !== 'object' || !r.settings || typeof r.settings.name !== 'string') {
+    throw new LabError(`the lab's state file ${f} lacks the cluster settings`, `remove it (rm ${f}) and run \`npx lab down\`, then \`npx lab up\``);
+  }
+  return normaliseState(r as LabState);
 }
 
 export function writeState(s: LabState): void {
-  writeFileSync(file(), `${JSON.stringify(s, null, 2)}\n`);
+  const f = file();
+  try {
+    writeFileSync(f, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw new LabError(`cannot write the lab's state file ${f} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check the state folder\'s owner and permissions');
+  }
 }
 
 export function clearState(): void {

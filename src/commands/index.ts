@@ -8,12 +8,14 @@ import { downCommand, statusCommand, upCommand } from './cluster.ts';
 import { reportCommand } from './report.ts';
 import { compareCommand } from './compare.ts';
 import { exportCommand } from './export.ts';
+import { validateCommand } from './validate.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
   docker,
   images,
   up: upCommand,
+  validate: validateCommand,
   replay: replayCommand,
   matrix: matrixCommand,
   status: statusCommand,

@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import vaultFactory from 'node-vault';
 import { Secret } from '../secrets/secret.ts';
 import { LabError } from '../util/errors.ts';
@@ -44,15 +44,42 @@ export async function vaultHealth(port: number): Promise<VaultHealth> {
 
 /** The keys of a cluster's Vault (the lab's first cluster when none is named). */
 export function loadCredentials(clusterName?: string): VaultCredentials | undefined {
-  if (!existsSync(credentialsFile(clusterName))) return undefined;
-  const raw = JSON.parse(readFileSync(credentialsFile(clusterName), 'utf8')) as { unsealKey: string; rootToken: string };
-  return { unsealKey: new Secret(raw.unsealKey, 'vault unseal key'), rootToken: new Secret(raw.rootToken, 'vault root token') };
+  const file = credentialsFile(clusterName);
+  if (!existsSync(file)) return undefined;
+  const broken = (why: string) =>
+    new LabError(`Vault's credentials file ${file} ${why}`, 'if Vault was initialised with it, its keys are lost: run `npx lab down` and `npx lab up` for a fresh Vault');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    // Never the parse error's text: it quotes the file, and the file holds the root token.
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code ? broken(`cannot be read (${code})`) : broken('is not valid JSON (torn or edited?)');
+  }
+  const r = raw as { unsealKey?: unknown; rootToken?: unknown };
+  if (!r || typeof r.unsealKey !== 'string' || typeof r.rootToken !== 'string') throw broken('lacks unsealKey or rootToken');
+  return { unsealKey: new Secret(r.unsealKey, 'vault unseal key'), rootToken: new Secret(r.rootToken, 'vault root token') };
 }
 
-function saveCredentials(c: VaultCredentials, clusterName?: string): void {
+/** Atomic: a temp file (0600 from creation), fsynced, renamed over the old one; a crash leaves one or the other, never half. */
+export function saveCredentials(c: VaultCredentials, clusterName?: string): void {
   const file = credentialsFile(clusterName);
-  writeFileSync(file, JSON.stringify({ unsealKey: c.unsealKey.reveal(), rootToken: c.rootToken.reveal() }), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify({ unsealKey: c.unsealKey.reveal(), rootToken: c.rootToken.reveal() }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+  const dir = openSync(dirname(file), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
 /** Initialises Vault once (keys kept 0600 in the state folder, never printed) and unseals it when sealed. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScenario } from '../scenario/index.ts';
+import { validateScenario } from '../scenario/validate.ts';
 import { runsDir } from '../util/paths.ts';
 
 /** One arm of the matrix: a scenario with variants, to be run `repeat` times. */
@@ -26,6 +26,7 @@ export const MATRIX: MatrixArm[] = [
 ];
 
 export interface PlannedArm extends MatrixArm {
+  /** Empty when the arm does not validate (see `unsupported`). */
   hash: string;
   /** Completed runs already in runs/ with exactly this resolved scenario. */
   done: string[];
@@ -53,12 +54,17 @@ function completedRunsByHash(): Map<string, string[]> {
   return out;
 }
 
-/** The matrix for a scenario file: each arm's resolved hash and the completed runs that can be reused. */
+/**
+ * The matrix for a scenario file: each arm's resolved hash and the completed runs that can be reused.
+ * Each arm is validated on its own, without Docker (`lab validate`'s checks): an arm that does not
+ * validate is marked unsupported with its own problem, and the other arms still plan.
+ */
 export function planMatrix(scenarioFile: string, only?: string[]): PlannedArm[] {
   const done = completedRunsByHash();
   return MATRIX.filter((a) => !only?.length || only.includes(a.question) || only.includes(a.label)).map((arm) => {
-    const s = loadScenario(scenarioFile, { variants: arm.variants });
-    return { ...arm, hash: s.hash, done: done.get(s.hash) ?? [] };
+    const v = validateScenario(scenarioFile, { variants: arm.variants });
+    const hash = v.scenario?.hash ?? '';
+    return { ...arm, hash, done: hash ? (done.get(hash) ?? []) : [], ...(v.ok ? {} : { unsupported: v.problems.join('; ') }) };
   });
 }
 

@@ -177,7 +177,7 @@ export class FaultJournal {
 
 /** Append and fsync; if a previous writer died mid-line, start on a fresh line. */
 function appendDurably(file: string, text: string): void {
-  const fd = fs.openSync(file, 'a+');
+  const fd = fs.openSync(file, 'a+', 0o600);
   try {
     const size = fs.fstatSync(fd).size;
     let out = text;

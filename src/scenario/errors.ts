@@ -1,6 +1,7 @@
 // A scenario error must let someone fix their file without reading the validator: which file (and line),
 // which field, what value it had, and what would have been accepted.
 import { LabError } from '../util/errors.ts';
+import { clip, MAX_ISSUES_SHOWN } from './limits.ts';
 
 export type PathSeg = string | number;
 
@@ -26,7 +27,9 @@ export class ScenarioError extends LabError {
   readonly issues: readonly ScenarioIssue[];
 
   constructor(issues: ScenarioIssue[]) {
-    const lines = issues.map(formatIssue);
+    // A file of 10 000 bad keys must not print 10 000 lines: the first ones say what is wrong.
+    const lines = issues.slice(0, MAX_ISSUES_SHOWN).map(formatIssue);
+    if (issues.length > MAX_ISSUES_SHOWN) lines.push(`… and ${issues.length - MAX_ISSUES_SHOWN} more problems (fix these first)`);
     const head = issues.length === 1 ? 'Invalid scenario: ' : `Invalid scenario (${issues.length} problems):\n  - `;
     super(head + lines.join('\n  - '));
     this.issues = issues;
@@ -38,11 +41,11 @@ export function formatIssue(i: ScenarioIssue): string {
   const problem = i.problem ? `${i.problem}; ` : '';
   const got = i.value !== undefined ? `got ${renderValue(i.value)}; ` : '';
   const hint = i.hint ? ` (${i.hint})` : '';
-  return `${where}: ${i.path}: ${problem}${got}expected ${i.expected}${hint}`;
+  return `${where}: ${clip(i.path, 120)}: ${problem}${got}expected ${i.expected}${hint}`;
 }
 
 export function renderValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} chars)` : JSON.stringify(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';

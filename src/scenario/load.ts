@@ -10,6 +10,7 @@ import { expandDotted, mergeLayers, originOf, type Layer } from './merge.ts';
 import { isPlainObject, resolveSpec, type RawIssue } from './resolve.ts';
 import { checkRules } from './rules.ts';
 import { SCENARIO_SPEC } from './schema.ts';
+import { checkShape, clip, decodeUtf8, flowDepthBeyond, InputLimitError, MAX_ALIAS_COUNT, MAX_DEPTH, MAX_ISSUES_SHOWN, readBoundedFile, FORBIDDEN_KEYS } from './limits.ts';
 import type { ResolvedScenario, ScenarioData } from './types.ts';
 
 export const DEFAULT_VARIANTS_DIR = path.join(repoRoot, 'lab', 'variants');
@@ -78,9 +79,12 @@ export interface ResolveMeta {
 /** The pure core of loadScenario, for scenarios built in code (tests, generated comparisons). */
 export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScenario {
   const { merged, prov, issues: mergeIssues } = mergeLayers(layers);
+  // Finding a line costs a walk of the file: only the issues that get printed are located.
+  let located = 0;
+  const where = (file: string, srcPath: PathSeg[]) => (located++ < MAX_ISSUES_SHOWN ? meta.locate?.(file, srcPath) : undefined);
   const toIssue = (r: RawIssue): ScenarioIssue => {
     const o = originOf(prov, r.path);
-    const pos = meta.locate?.(o.file, o.srcPath);
+    const pos = where(o.file, o.srcPath);
     return {
       file: o.file,
       ...(pos ? { line: pos.line, col: pos.col } : {}),
@@ -92,7 +96,7 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
     };
   };
   const issues: ScenarioIssue[] = mergeIssues.map((m) => {
-    const pos = meta.locate?.(m.file, m.srcPath);
+    const pos = where(m.file, m.srcPath);
     return {
       file: m.file,
       ...(pos ? { line: pos.line, col: pos.col } : {}),
@@ -166,17 +170,33 @@ function displayPath(abs: string): string {
 function readYamlFile(file: string, what: 'scenario' | 'variant'): ParsedFile {
   const abs = path.resolve(file);
   const display = displayPath(abs);
-  let text: string;
+  const refuse = (problem: string, expected: string, where: Partial<ScenarioIssue> = {}): never => {
+    throw new ScenarioError([{ file: display, path: '(file)', expected, problem, ...where }]);
+  };
+  let text = '';
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    text = decodeUtf8(readBoundedFile(abs));
   } catch (err) {
+    if (err instanceof InputLimitError) refuse(err.message, `${err.expected} (a ${what} file)`);
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ScenarioError([
-      { file: display, path: '(file)', expected: `a readable ${what} file`, problem: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` },
-    ]);
+    refuse(code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`, `a readable ${what} file`);
   }
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const tooDeep = flowDepthBeyond(text);
+  if (tooDeep !== undefined) {
+    const line = text.slice(0, tooDeep).split('\n').length;
+    refuse(`nested deeper than ${MAX_DEPTH} levels`, `at most ${MAX_DEPTH} levels of nesting (a scenario needs four)`, { line, path: '(yaml)' });
+  }
+  let doc: Document.Parsed;
+  try {
+    // yaml's own duplicate-key check compares each key with every earlier one (17 s for 12 000 keys);
+    // duplicateKey() below does the same in one pass.
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  } catch (err) {
+    // The composer recurses per level: thousands of `[` exhaust the stack before any check can run.
+    if (err instanceof RangeError) refuse('nested too deeply to parse', 'a scenario of a few levels of nesting');
+    throw err;
+  }
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       doc.errors.map((e) => {
@@ -185,11 +205,53 @@ function readYamlFile(file: string, what: 'scenario' | 'variant'): ParsedFile {
       }),
     );
   }
+  const dup = duplicateKey(doc);
+  if (dup) {
+    const pos = lc.linePos(dup.pos);
+    refuse(`the key "${dup.key}" appears twice in one mapping`, 'each key once (a later one would silently win)', { line: pos.line, col: pos.col, path: '(yaml)' });
+  }
   return { display, doc, lc };
 }
 
+/** The first key repeated within one mapping, found without recursion and in linear time. */
+function duplicateKey(doc: Document.Parsed): { key: string; pos: number } | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const n = stack.pop();
+    if (isMap(n)) {
+      const seen = new Set<unknown>();
+      for (const pair of n.items) {
+        const k = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(k) && (k === null || typeof k !== 'object')) return { key: clip(String(k), 60), pos: (pair.key as Node | null)?.range?.[0] ?? 0 };
+        seen.add(k);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(n)) stack.push(...n.items);
+  }
+  return undefined;
+}
+
+/** The document as plain data, within the alias and nesting limits and free of keys that reach prototypes. */
+function toData(f: ParsedFile): unknown {
+  let data: unknown;
+  try {
+    data = f.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const problem =
+      err instanceof RangeError ? 'nested too deeply' : err instanceof ReferenceError ? `aliases expand beyond the limit (maxAliasCount ${MAX_ALIAS_COUNT}): an alias bomb?` : undefined;
+    if (!problem) throw err;
+    throw new ScenarioError([{ file: f.display, path: '(yaml)', problem, expected: 'a scenario written out, with few anchors and aliases' }]);
+  }
+  const bad = checkShape(data);
+  if (bad) {
+    const pos = locate(f, bad.path);
+    throw new ScenarioError([{ file: f.display, ...(pos ? { line: pos.line, col: pos.col } : {}), path: pathString(bad.path), problem: bad.problem, expected: bad.expected }]);
+  }
+  return data;
+}
+
 function asMapping(f: ParsedFile, what: 'scenario' | 'variant'): Record<string, unknown> {
-  const data: unknown = f.doc.toJS();
+  const data = toData(f);
   if (!isPlainObject(data)) {
     throw new ScenarioError([
       {
@@ -284,21 +346,34 @@ function variantPath(name: string, dir: string): string {
  * a boolean, as they would be in a file.
  */
 export function parseSetArgs(args: readonly string[]): Record<string, unknown> {
+  // Keys naming __proto__, constructor or prototype are refused below, before any assignment.
   const out: Record<string, unknown> = {};
   for (const a of args) {
     const eq = a.indexOf('=');
     if (eq <= 0) {
-      throw new ScenarioError([{ file: OVERRIDES_SOURCE, path: a, expected: 'field.path=value, e.g. shipper.mode=backoff', problem: 'malformed override' }]);
+      throw new ScenarioError([{ file: OVERRIDES_SOURCE, path: clipPath(a), expected: 'field.path=value, e.g. shipper.mode=backoff', problem: 'malformed override' }]);
     }
     const key = a.slice(0, eq).trim();
     const text = a.slice(eq + 1);
+    const bad = key.split('.').find((p) => FORBIDDEN_KEYS.has(p));
+    if (bad) {
+      throw new ScenarioError([{ file: OVERRIDES_SOURCE, path: clipPath(key), problem: `the key "${bad}" is not allowed`, expected: 'a scenario field path, e.g. shipper.mode' }]);
+    }
     let value: unknown;
     try {
-      value = text === '' ? null : parseYaml(text);
+      value = text === '' ? null : parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
     } catch {
       value = text;
+    }
+    const shape = checkShape(value);
+    if (shape) {
+      throw new ScenarioError([{ file: OVERRIDES_SOURCE, path: clipPath([key, ...shape.path.map(String)].join('.')), problem: shape.problem, expected: shape.expected }]);
     }
     out[key] = value;
   }
   return out;
+}
+
+function clipPath(p: string): string {
+  return p.length > 100 ? `${p.slice(0, 100)}…` : p;
 }

@@ -2,7 +2,8 @@
 // every problem (not only the first) with the path where it occurred.
 import { parseDuration, formatGoDuration, DurationError } from '../util/duration.ts';
 import { closest, type PathSeg } from './errors.ts';
-import { allFieldPaths, type Spec } from './schema.ts';
+import { allFieldPaths, MAX_DURATION_MS, type Spec } from './schema.ts';
+import { MAX_ISSUES_SHOWN } from './limits.ts';
 
 export interface RawIssue {
   path: PathSeg[];
@@ -26,6 +27,7 @@ export function resolvedKey(key: string, spec: Spec): string {
 }
 
 export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: RawIssue[]): unknown {
+  if (spec.fixed !== undefined) return resolveFixed(spec, raw, path, issues);
   // YAML `field:` or `field: ~` means "not set": take the default, like an absent field.
   const value = raw === null ? undefined : raw;
   const issue = (expected: string, extra: Partial<RawIssue> = {}) => {
@@ -49,7 +51,8 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
       }
       for (const k of Object.keys(obj)) {
         if (Object.hasOwn(spec.fields, k)) continue;
-        issues.push(unknownField(k, path, Object.keys(spec.fields)));
+        // Hints cost a string distance against every field; only the issues that get printed earn one.
+        issues.push(issues.length < MAX_ISSUES_SHOWN ? unknownField(k, path, Object.keys(spec.fields)) : { path: [...path, k], expected: 'a known field', problem: 'unknown field' });
       }
       return out;
     }
@@ -67,6 +70,8 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
         return spec.default !== undefined ? spec.default : spec.required ? issue(expected, { problem: 'required field' }) : undefined;
       }
       if (spec.values.includes(value as string | number)) return value;
+      const why = spec.withdrawn && Object.hasOwn(spec.withdrawn, String(value)) ? spec.withdrawn[String(value)] : undefined;
+      if (why !== undefined) return issue(expected, { problem: why });
       const asText = String(value);
       const typed = spec.values.find((v) => String(v) === asText);
       if (typed !== undefined) return issue(expected, { hint: `write ${String(typed)} without quotes` });
@@ -108,7 +113,8 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
       return value;
     }
     case 'duration': {
-      const range = rangeText(spec.min, spec.max, false, true);
+      const max = spec.max ?? MAX_DURATION_MS;
+      const range = rangeText(spec.min, max, false, true);
       const expected = `a duration like "90s", "3m", "1h30m" or "250ms"${range}`;
       if (value === undefined) {
         if (spec.default === null) return null;
@@ -126,7 +132,7 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
         if (err instanceof DurationError) return issue(expected);
         throw err;
       }
-      if ((spec.min !== undefined && ms < spec.min) || (spec.max !== undefined && ms > spec.max)) {
+      if ((spec.min !== undefined && ms < spec.min) || ms > max) {
         return issue(expected, spec.minWhy && spec.min !== undefined && ms < spec.min ? { hint: spec.minWhy } : {});
       }
       return ms;
@@ -147,6 +153,17 @@ export function resolveSpec(spec: Spec, raw: unknown, path: PathSeg[], issues: R
   }
 }
 
+/** A field the lab cannot vary: its default, or one issue saying why another value is refused. */
+function resolveFixed(spec: Spec, raw: unknown, path: PathSeg[], issues: RawIssue[]): unknown {
+  const { fixed, ...open } = spec;
+  const def = resolveSpec(open as Spec, undefined, path, []);
+  const got = resolveSpec(open as Spec, raw, path, issues);
+  if (raw !== null && raw !== undefined && got !== undefined && JSON.stringify(got) !== JSON.stringify(def)) {
+    issues.push({ path, value: raw, expected: `${'default' in spec ? String(spec.default) : 'the default'} (the only value the lab implements)`, problem: fixed! });
+  }
+  return def;
+}
+
 function rangeText(min: number | undefined, max: number | undefined, exclusiveMin: boolean, duration = false): string {
   const f = (n: number) => (duration ? formatGoDuration(n) : String(n));
   const parts: string[] = [];
@@ -154,6 +171,8 @@ function rangeText(min: number | undefined, max: number | undefined, exclusiveMi
   if (max !== undefined) parts.push(`<= ${f(max)}`);
   return parts.length ? ` ${parts.join(' and ')}` : '';
 }
+
+let ALL_PATHS: string[] | undefined;
 
 function unknownField(key: string, parent: PathSeg[], siblings: string[]): RawIssue {
   const path = [...parent, key];
@@ -164,7 +183,7 @@ function unknownField(key: string, parent: PathSeg[], siblings: string[]): RawIs
   const near = closest(key, siblings);
   if (near) return { path, expected, problem: 'unknown field', hint: `did you mean "${near}"?` };
   // Right name, wrong place: e.g. `replicas` written under `cluster` instead of `workload`.
-  const elsewhere = allFieldPaths().filter((p) => {
+  const elsewhere = (ALL_PATHS ??= allFieldPaths()).filter((p) => {
     const last = p.slice(p.lastIndexOf('.') + 1);
     return last.toLowerCase() === key.toLowerCase() || closest(key, [last]) === last;
   });

@@ -2,6 +2,7 @@
 // blame the field a person would change, with the related fields named in the message.
 import { formatDuration } from '../util/duration.ts';
 import type { RawIssue } from './resolve.ts';
+import { MAX_DURATION_MS, MAX_PODS_PER_NODE } from './schema.ts';
 import type { PhaseName, ScenarioData } from './types.ts';
 
 type Draft = Omit<ScenarioData, 'phases'> & { phases: { name: PhaseName; durationMs: number | null }[] };
@@ -84,8 +85,9 @@ export function checkRules(s: Draft): RawIssue[] {
   if (s.remedy && remedyPhase < 0) {
     add(['remedy', 'kind'], s.remedy.kind, 'a phase named remedy in phases', 'a remedy is configured but never applied');
   }
-  if (s.remedy?.kind === 'gossip-encryption' && s.consul.gossipEncryption === 'on-from-start') {
-    add(['remedy', 'kind'], s.remedy.kind, 'consul.gossipEncryption: off when the remedy turns it on', 'encryption is already on from the start');
+  const total = phases.reduce((t, p) => t + (p.durationMs ?? 0), 0);
+  if (total > MAX_DURATION_MS) {
+    add(['phases'], formatDuration(total), `phases that add up to at most ${formatDuration(MAX_DURATION_MS)}`, 'the run would last longer than the lab allows');
   }
 
   // ---- shipper: each mode needs the knob that defines it -----------------------------------------
@@ -109,6 +111,13 @@ export function checkRules(s: Draft): RawIssue[] {
       `longer than cluster.nodeStatusUpdateFrequency (${formatDuration(c.nodeStatusUpdateFrequencyMs)}), ideally several times`,
       'every node would flap NotReady between two status updates',
     );
+  }
+  const perClusterReplicas = s.workload.replicas / s.clusters;
+  const perClusterWorkers = c.workers / s.clusters;
+  const podsPerNode = perClusterReplicas / perClusterWorkers + (s.variant === 'daemonset' ? 1 : 0);
+  if (podsPerNode > MAX_PODS_PER_NODE - 10) {
+    // kind's kubelets take 110 pods each, a few of them system pods: the rest would stay Pending until the workload times out.
+    add(['workload', 'replicas'], s.workload.replicas, `at most ${(MAX_PODS_PER_NODE - 10) * perClusterWorkers * s.clusters} with ${c.workers} worker(s) (${MAX_PODS_PER_NODE - 10} app pods a node)`, 'more pods than the workers can hold');
   }
   if (s.clusters === 2) {
     if (c.workers % 2 !== 0) add(['cluster', 'workers'], c.workers, 'an even number with clusters: 2 (workers are split evenly)');

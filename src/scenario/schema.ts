@@ -3,9 +3,14 @@
 // Durations are written as strings ("90s") and resolve to `<field>Ms` integers.
 import { PHASE_NAMES, SHIPPER_MODES } from './types.ts';
 
-export type Spec =
+/**
+ * `fixed`: the lab cannot honour another value yet; only the default is accepted and anything else is
+ * refused with this reason (a setting that silently did nothing was a finding about nothing).
+ */
+export type Spec = (
   | { kind: 'string'; default?: string; required?: boolean; pattern?: RegExp; expect?: string }
-  | { kind: 'enum'; values: readonly (string | number)[]; default?: string | number; required?: boolean }
+  /** `withdrawn`: values once accepted that the lab does not implement, each with the reason it gives. */
+  | { kind: 'enum'; values: readonly (string | number)[]; default?: string | number; required?: boolean; withdrawn?: Readonly<Record<string, string>> }
   | { kind: 'int'; min?: number; max?: number; default?: number; required?: boolean }
   | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; default?: number; required?: boolean }
   | { kind: 'bool'; default?: boolean; required?: boolean }
@@ -15,11 +20,21 @@ export type Spec =
   | { kind: 'object'; fields: Record<string, Spec>; optional?: boolean; required?: boolean }
   | { kind: 'list'; item: Spec; minItems?: number; required?: boolean }
   /** The literal string 'none', or a value of `spec`. `default: 'none'` or leave to `spec`'s default. */
-  | { kind: 'noneOr'; spec: Spec; defaultNone?: boolean; noneAs?: null | 'none' };
+  | { kind: 'noneOr'; spec: Spec; defaultNone?: boolean; noneAs?: null | 'none' }
+) & { fixed?: string; /** One line for the JSON Schema's description (editor hover). */ doc?: string };
+
+/**
+ * Every duration is capped: Node timers overflow above 2^31-1 ms (a "30d" hold fired after 3 ms), and no
+ * run of this lab is meant to last a day. Durations that never become a timer (Consul settings) say their own max.
+ */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+/** Pods per node kind's kubelets accept (kubelet --max-pods default). */
+export const MAX_PODS_PER_NODE = 110;
 
 // Kubernetes quantities: "100m", "0.5", "64Mi", "1G".
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
-const QUANTITY_OR_PERCENT = /^((\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?|\d+(\.\d+)?%)$/;
+// A percentage is of the node's capacity: 0-100 (kubelet refuses more, and 150% would evict at once).
+const QUANTITY_OR_PERCENT = /^((\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?|(100(\.0+)?|\d{1,2}(\.\d+)?)%)$/;
 // docker --memory: a positive integer with an optional b, k, m or g unit.
 const DOCKER_MEMORY = /^[1-9]\d*[bkmgBKMG]?$/;
 
@@ -28,7 +43,7 @@ const threshold: Spec = {
   kind: 'noneOr',
   noneAs: null,
   defaultNone: true,
-  spec: { kind: 'string', pattern: QUANTITY_OR_PERCENT, expect: 'a quantity like "100Mi" or a percentage like "5%"' },
+  spec: { kind: 'string', pattern: QUANTITY_OR_PERCENT, expect: 'a quantity like "100Mi" or a percentage from 0% to 100% like "5%"' },
 };
 const resourcePair: Spec = {
   kind: 'object',
@@ -89,9 +104,9 @@ export const SCENARIO_SPEC: Spec = {
       fields: {
         mode: { kind: 'enum', values: SHIPPER_MODES, default: 'naive' },
         source: { kind: 'enum', values: ['file', 'kubelet-api'], default: 'file' },
-        bufferMaxBytes: { kind: 'int', min: 0, default: 0 },
-        bufferMaxLines: { kind: 'int', min: 0, default: 0 },
-        rateLinesPerSec: { kind: 'number', min: 0, default: 0 },
+        bufferMaxBytes: { kind: 'int', min: 0, max: 64 * 1024 ** 3, default: 0 },
+        bufferMaxLines: { kind: 'int', min: 0, max: 1_000_000_000, default: 0 },
+        rateLinesPerSec: { kind: 'number', min: 0, max: 1_000_000, default: 0 },
         batchLines: { kind: 'int', min: 1, max: 100_000, default: 500 },
         backoffInitial: { kind: 'duration', min: 1, default: '200ms' },
         backoffMax: { kind: 'duration', min: 1, default: '30s' },
@@ -101,30 +116,48 @@ export const SCENARIO_SPEC: Spec = {
     consul: {
       kind: 'object',
       fields: {
-        servers: { kind: 'enum', values: [1, 3, 5], default: 3 },
+        servers: {
+          kind: 'enum',
+          values: [3],
+          default: 3,
+          withdrawn: {
+            1: 'the lab always runs 3 Consul servers (manifests/consul/servers.yaml); other counts are not implemented',
+            5: 'the lab always runs 3 Consul servers (manifests/consul/servers.yaml); other counts are not implemented',
+          },
+        },
         leaveOnTerminate: { kind: 'bool', default: false },
         reconnectTimeout: {
           kind: 'duration',
           min: 8 * 3_600_000,
           minWhy: 'Consul refuses a reconnect_timeout below 8h; use advertiseReconnectTimeout for short ones',
           default: '72h',
+          // A Consul setting, never a timer of the lab's.
+          max: 8760 * 3_600_000,
         },
         advertiseReconnectTimeout: { kind: 'noneOr', noneAs: null, defaultNone: true, spec: { kind: 'duration', min: 1_000 } },
-        gossipEncryption: { kind: 'enum', values: ['off', 'on-from-start'], default: 'off' },
+        gossipEncryption: {
+          kind: 'enum',
+          values: ['off'],
+          default: 'off',
+          withdrawn: {
+            'on-from-start':
+              'not implemented: the lab creates no gossip key before the agents start (use remedy: { kind: gossip-encryption } to turn encryption on during a run)',
+          },
+        },
       },
     },
     kafka: {
       kind: 'object',
       fields: {
         placement: { kind: 'enum', values: ['external', 'in-cluster'], default: 'external' },
-        partitions: { kind: 'int', min: 1, max: 256, default: 3 },
+        partitions: { kind: 'int', min: 1, max: 256, default: 3, fixed: '`lab up` creates the topic with 3 partitions whatever the scenario says' },
       },
     },
     fault: {
       kind: 'object',
       fields: {
         mode: { kind: 'enum', values: ['cut', 'flap'], default: 'cut' },
-        packets: { kind: 'enum', values: ['drop', 'reject'], default: 'drop' },
+        packets: { kind: 'enum', values: ['drop'], default: 'drop', withdrawn: { reject: 'not implemented: the cut always drops packets (iptables -j DROP)' } },
         flap: {
           kind: 'object',
           fields: {
@@ -155,7 +188,7 @@ export const SCENARIO_SPEC: Spec = {
       kind: 'object',
       fields: {
         samplePeriod: { kind: 'duration', min: 100, max: 60_000, default: '1s' },
-        watchHeartbeat: { kind: 'duration', min: 5_000, default: '60s' },
+        watchHeartbeat: { kind: 'duration', min: 5_000, default: '60s', fixed: 'not read: the recorder\'s watches end and resume every 25 s on their own (resumable-watch.ts)' },
       },
     },
     recovery: {

@@ -65,12 +65,14 @@ export interface ScenarioData {
     backoffJitter: boolean;
   };
   consul: {
-    servers: 1 | 3 | 5;
+    /** Always 3: the lab's server StatefulSet has three replicas (other counts are refused). */
+    servers: 3;
     leaveOnTerminate: boolean;
     reconnectTimeoutMs: number;
     /** Client agents' advertise_reconnect_timeout; null = not set (servers' reconnectTimeout applies). */
     advertiseReconnectTimeoutMs: number | null;
-    gossipEncryption: 'off' | 'on-from-start';
+    /** Always off at the start; `remedy: gossip-encryption` turns it on during a run. */
+    gossipEncryption: 'off';
   };
   kafka: {
     placement: 'external' | 'in-cluster';
@@ -78,7 +80,7 @@ export interface ScenarioData {
   };
   fault: {
     mode: 'cut' | 'flap';
-    packets: 'drop' | 'reject';
+    packets: 'drop';
     flap: { upMs: number; downMs: number };
   };
   phases: ResolvedPhase[];

@@ -13,6 +13,14 @@ export class LabError extends Error {
   }
 }
 
+/** Wrong arguments: the command was not run at all. The CLI exits 2 for these, 1 for other LabErrors. */
+export class UsageError extends LabError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'UsageError';
+  }
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof LabError) {
     return [err.message, err.details, err.hint && `What to try: ${err.hint}`].filter(Boolean).join('\n');

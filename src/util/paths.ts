@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { LabError } from './errors.ts';
 
 /** The repository root, found from this file so the CLI works from any working directory. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -16,7 +17,20 @@ export const cacheDir = process.env.LAB_CACHE ?? join(homedir(), '.cache', 'outa
 export const runsDir = process.env.LAB_RUNS_DIR ?? join(repoRoot, 'runs');
 
 export function ensureDir(path: string): string {
-  mkdirSync(path, { recursive: true });
+  // The state folder holds Vault's keys, the fault journal and the lock: readable by its owner only.
+  if (path === stateDir || path.startsWith(stateDir + sep)) {
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      if ((statSync(stateDir).mode & 0o077) !== 0) chmodSync(stateDir, 0o700);
+    } catch (err) {
+      throw new LabError(`cannot create or secure the lab's state folder ${stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, `make it yours and private: chmod 700 ${stateDir}, or point LAB_STATE_DIR elsewhere`);
+    }
+  }
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw new LabError(`cannot create the folder ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check its parent folder\'s owner and permissions');
+  }
   return path;
 }
 

@@ -8,6 +8,17 @@ import { agentExtraConfig } from './agent-config.ts';
 export const WORKLOAD_NS = 'devenv';
 export const APP_LABEL = 'devenv';
 export const GOSSIP_SECRET = 'consul-gossip';
+
+/**
+ * The gossip key reaches Consul as a config file, never on its command line (where `ps` on the host shows
+ * it) nor in its environment: the Secret is mounted (optional: absent until the remedy creates it), and
+ * the start script turns it into {"encrypt": ...} in a config dir with the shell's printf builtin, so the
+ * key is in no process's arguments either. The servers and Vault's agent (manifests/) do the same.
+ */
+export const GOSSIP_MOUNT = { name: 'gossip-key', mountPath: '/consul/gossip', readOnly: true };
+export const GOSSIP_VOLUME = { name: 'gossip-key', secret: { secretName: GOSSIP_SECRET, optional: true, defaultMode: 0o400 } };
+export const GOSSIP_KEY_TO_CONFIG =
+  'if [ -s /consul/gossip/key ]; then (umask 077; printf \'{"encrypt":"%s"}\' "$(cat /consul/gossip/key)" > /tmp/consul-extra/gossip.json); fi';
 export const PORTS = { app: 8080, shipper: 9101, metrics: 9102 } as const;
 
 export interface WorkloadInputs {
@@ -88,7 +99,8 @@ function consulAgent(w: WorkloadInputs, registerApp: boolean) {
     registerApp ? 'printf "%s" "$SERVICE_JSON" > /tmp/consul-extra/service.json' : '',
     // JSON holds no single quote, so it goes through the shell as it is.
     Object.keys(extra).length ? `printf '%s' '${JSON.stringify(extra)}' > /tmp/consul-extra/scenario.json` : '',
-    `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${joins} \${GOSSIP_KEY:+-encrypt="$GOSSIP_KEY"}`,
+    GOSSIP_KEY_TO_CONFIG,
+    `exec consul agent -node="$POD_NAME" -advertise="$POD_IP" -bind=0.0.0.0 -client=127.0.0.1 -data-dir=/tmp/consul-data -config-dir=/consul/config -config-dir=/tmp/consul-extra ${joins}`,
   ]
     .filter(Boolean)
     .join('; ');
@@ -101,10 +113,8 @@ function consulAgent(w: WorkloadInputs, registerApp: boolean) {
       fieldEnv('POD_NAME', 'metadata.name'),
       fieldEnv('POD_IP', 'status.podIP'),
       ...(registerApp ? env({ SERVICE_JSON: service }) : []),
-      // Set only once a gossip key exists (remedy, or a scenario that starts encrypted).
-      { name: 'GOSSIP_KEY', valueFrom: { secretKeyRef: { name: GOSSIP_SECRET, key: 'key', optional: true } } },
     ],
-    volumeMounts: [{ name: 'consul-config', mountPath: '/consul/config' }],
+    volumeMounts: [{ name: 'consul-config', mountPath: '/consul/config' }, GOSSIP_MOUNT],
   };
 }
 
@@ -175,7 +185,7 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
           consulAgent(w, true),
         ]
       : [appContainer(w)],
-    volumes: sidecar ? [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }] : [],
+    volumes: sidecar ? [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME] : [],
   };
   const objs: Obj[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: WORKLOAD_NS, labels: { 'outage-lab/managed': 'true' } } },
@@ -211,7 +221,7 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
               metricsAgent(w, 'node'),
               consulAgent(w, false),
             ],
-            volumes: [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }],
+            volumes: [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME],
           },
         },
       },

@@ -108,7 +108,7 @@ test('an arm without runs is "not measured" with its command, never a zero', () 
   assert.equal(q4.notMeasured.find((n) => n.startsWith('two'))!, 'two half-size clusters: not measured (no completed runs); to measure it: `npx lab matrix --only split-clusters`');
   const q2 = buildAnswers({}).questions.find((x) => x.id === 'q2')!;
   assert.equal(q2.measured, false);
-  assert.ok(q2.notMeasured.includes('encrypted from the start: not measured (no completed runs); to measure it: `npx lab replay target-2019 --variant encrypted-from-start` (not a matrix arm)'));
+  assert.ok(!q2.notMeasured.some((n) => /encrypted from the start/.test(n)), 'the withdrawn on-from-start arm is not offered');
 });
 
 test('q5 says when its pooled runs are different set-ups, so their min–max is not read as repeats', () => {
@@ -148,8 +148,12 @@ test('lab matrix --report-only writes the answers from completed runs on disk (n
   }
   // A run set aside by hand is not used.
   writeSyntheticRunFolder(path.join(runs, '_invalid', 'x'), { seed: 2, gaps: false, variants: ['daemonset'] });
+  // Pure: a `docker` first on PATH that only notes it was called (main ran the real `docker image inspect`).
+  const fakeBin = path.join(dir, 'bin');
+  fs.mkdirSync(fakeBin);
+  fs.writeFileSync(path.join(fakeBin, 'docker'), `#!/bin/sh\necho "$@" >> ${JSON.stringify(path.join(dir, 'docker-called'))}\nexit 1\n`, { mode: 0o755 });
   const res = execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli.ts'), 'matrix', '--report-only', '--repeat', '1', '--only', 'sidecar,daemonset'], {
-    env: { ...process.env, LAB_RUNS_DIR: runs, LAB_STATE_DIR: path.join(dir, 'state') },
+    env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ''}`, LAB_RUNS_DIR: runs, LAB_STATE_DIR: path.join(dir, 'state') },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: repoRoot,
@@ -164,5 +168,6 @@ test('lab matrix --report-only writes the answers from completed runs on disk (n
   assert.match(page, /<code>npx lab matrix --only backoff<\/code>/);
   assert.match(page, /"categories":\["sidecars \(n = 1\)","DaemonSets \(n = 1\)"\]/, 'chart axes carry n');
   assert.ok(!fs.existsSync(path.join(dir, 'state')), 'no replay state was touched');
+  assert.ok(!fs.existsSync(path.join(dir, 'docker-called')), `--report-only ran docker: ${fs.existsSync(path.join(dir, 'docker-called')) ? fs.readFileSync(path.join(dir, 'docker-called'), 'utf8') : ''}`);
   assert.equal(fs.readdirSync(runs).filter((f) => !f.startsWith('answers-')).length, 3, 'no new run folder');
 });

@@ -113,3 +113,21 @@ test('short-reconnect: the agents get advertise_reconnect_timeout from the scena
   assert.match(agentScript(['sidecar', 'short-reconnect']), /printf '%s' '\{"advertise_reconnect_timeout":"2m"\}' > \/tmp\/consul-extra\/scenario\.json/);
   assert.doesNotMatch(agentScript(['sidecar']), /scenario\.json/);
 });
+
+test('the gossip key reaches Consul as a config file from the mounted Secret, never on a command line or in the environment', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const GOSSIP_SECRET = 'consul-gossip';
+  for (const variant of ['sidecar', 'daemonset'] as const) {
+    const text = JSON.stringify(renderWorkload(inputs([variant])));
+    assert.doesNotMatch(text, /-encrypt[=" ]/, `${variant}: -encrypt on a command line`);
+    assert.doesNotMatch(text, /"GOSSIP_KEY"/, `${variant}: the key in an environment variable`);
+    assert.match(text, new RegExp(`"secret":\\{"secretName":"${GOSSIP_SECRET}","optional":true`), `${variant}: the Secret mounted`);
+    assert.match(text, /\{\\"encrypt\\":\\"%s\\"\}/, `${variant}: the key written as a config file`);
+  }
+  for (const f of ['manifests/consul/servers.yaml', 'manifests/vault/vault.yaml']) {
+    const m = fs.readFileSync(path.join(repoRoot, f), 'utf8');
+    assert.doesNotMatch(m, /-encrypt[=" ]|GOSSIP_KEY/, f);
+    assert.match(m, /secretName: consul-gossip, optional: true/, f);
+  }
+});

@@ -16,7 +16,8 @@ export class DriverError extends Error {
 
 /** Runs `script` (POSIX sh, args as $1...) on the node; resolves with its exit status and output only when it really ran. */
 async function shOnNode(node: string, script: string, args: readonly string[], timeoutMs: number): Promise<{ rc: number; out: string }> {
-  const r = await nodeExec(node, ['sh', '-c', `${script}\necho "${MARK}$?"`, 'sh', ...args], true, timeoutMs).catch((err: unknown) => {
+  // In a subshell: an `exit` in the script must not skip the marker.
+  const r = await nodeExec(node, ['sh', '-c', `(\n${script}\n)\necho "${MARK}$?"`, 'sh', ...args], true, timeoutMs).catch((err: unknown) => {
     throw new DriverError(`docker exec ${node} could not start: ${(err as Error).message}`);
   });
   const at = r.stdout.lastIndexOf(MARK);
@@ -35,10 +36,11 @@ function checkTarget(t: TcpTarget): void {
   if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new DriverError(`probe port ${t.port} is not a TCP port`);
 }
 
-// From the first pod network namespace that has an interface (a dying pod's may not), else from the node.
+// From the first pod network namespace (containerd's CNI names them cni-<id>) that has an interface (a
+// dying pod's may not), else from the node's own.
 // bash's /dev/tcp opens a plain TCP connection; `timeout` bounds a connect into a DROP rule.
 const PROBE = `
-for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1 | grep '^cni-'); do
   ip netns exec "$ns" ip -o link show eth0 >/dev/null 2>&1 || continue
   if ip netns exec "$ns" timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected pod netns $ns"; else echo "blocked pod netns $ns"; fi
   exit 0
