@@ -11,30 +11,25 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyseRunFolder } from '../../src/report/build.ts';
 import type { RunSummary } from '../../src/analysis/analyze.ts';
-import { run, succeeds } from '../../src/util/exec.ts';
-import { repoRoot, stateDir } from '../../src/util/paths.ts';
+import { ensureHostProgram, type HostProgram } from '../../src/host/packages.ts';
+import { run } from '../../src/util/exec.ts';
+import { LabError } from '../../src/util/errors.ts';
+import { repoRoot } from '../../src/util/paths.ts';
 import { writeSyntheticRunFolder } from '../fixtures/synthetic-run.ts';
 
-const PROMETHEUS = { command: 'prometheus', path: '/usr/bin/prometheus', pkg: 'prometheus' };
-/** bookworm's prometheus package ships promtool; later Debian releases split it into its own package. */
-const PROMTOOL = { command: 'promtool', path: '/usr/bin/promtool', pkg: 'prometheus' };
+// bookworm's prometheus package ships promtool too; later Debian releases split promtool into its own package.
+const PROMETHEUS: HostProgram = { command: 'prometheus', pkg: 'prometheus', neededBy: 'the Prometheus import test' };
+const PROMTOOL: HostProgram = { command: 'promtool', pkg: 'prometheus', neededBy: 'the Prometheus import test' };
 
-/**
- * The host-package rule the lab follows for Docker and Chromium: install Debian's package when the program
- * is missing, only as root on a Debian-like host; anywhere else say what to install. Returns why the test
- * cannot run, or undefined. (One function, to become a call to the shared host-package helper when that lands.)
- */
-async function ensureDebianProgram(p: typeof PROMETHEUS): Promise<string | undefined> {
-  if (fs.existsSync(p.path)) return undefined;
-  const how = `install Debian's ${p.pkg} package (apt-get install --no-install-recommends ${p.pkg})`;
-  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) return `${p.command} is not installed: ${how}; as root on Debian the test installs it itself`;
-  const log = path.join(stateDir, 'logs', 'host-packages.log');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = ['install', '-y', '-qq', '--no-install-recommends', p.pkg];
-  // A fresh machine may have no package lists yet: refresh once and retry.
-  const ok = (await succeeds('apt-get', install, { env, logFile: log, timeoutMs: 15 * 60_000 })) ||
-    ((await succeeds('apt-get', ['update', '-qq'], { env, logFile: log, timeoutMs: 15 * 60_000 })) && (await succeeds('apt-get', install, { env, logFile: log, timeoutMs: 15 * 60_000 })));
-  return ok && fs.existsSync(p.path) ? undefined : `installing Debian's ${p.pkg} package failed; read ${log}`;
+/** The lab's host-package rule (installed as root on Debian, else one line naming the package): why the test cannot run, or undefined. */
+async function ensurePrometheus(): Promise<string | undefined> {
+  try {
+    for (const p of [PROMETHEUS, PROMTOOL]) await ensureHostProgram(p);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof LabError)) throw err;
+    return `${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -62,7 +57,7 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
   let runId = '';
 
   before(async () => {
-    const missing = (await ensureDebianProgram(PROMETHEUS)) ?? (await ensureDebianProgram(PROMTOOL));
+    const missing = await ensurePrometheus();
     if (missing) {
       skip = `Prometheus import test skipped: ${missing}`;
       process.stderr.write(`${skip}\n`);
@@ -76,11 +71,11 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
     await run(process.execPath, [path.join(repoRoot, 'bin', 'lab.mjs'), 'export', runDir, '--format', 'openmetrics'], { cwd: repoRoot, env: { ...process.env, LAB_STATE_DIR: tmp }, timeoutMs: 120_000 });
     const file = path.join(runDir, 'metrics.om.txt');
     assert.ok(fs.existsSync(file), 'lab export wrote metrics.om.txt into the run folder');
-    await run(PROMTOOL.path, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], { timeoutMs: 120_000 });
+    await run(PROMTOOL.command, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], { timeoutMs: 120_000 });
     writeSyntheticRunFolder(oddDir, { runId: ODD_ID, seed: 7 });
     const oddFile = path.join(tmp, 'odd.om.txt');
     await run(process.execPath, [path.join(repoRoot, 'bin', 'lab.mjs'), 'export', oddDir, '--out', oddFile], { cwd: repoRoot, env: { ...process.env, LAB_STATE_DIR: tmp }, timeoutMs: 120_000 });
-    await run(PROMTOOL.path, ['tsdb', 'create-blocks-from', 'openmetrics', oddFile, dataDir], { timeoutMs: 120_000 });
+    await run(PROMTOOL.command, ['tsdb', 'create-blocks-from', 'openmetrics', oddFile, dataDir], { timeoutMs: 120_000 });
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -89,7 +84,7 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
     fs.writeFileSync(config, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
     const log = fs.openSync(path.join(tmp, 'prometheus.log'), 'a');
     prom = spawn(
-      PROMETHEUS.path,
+      PROMETHEUS.command,
       [
         `--config.file=${config}`,
         `--storage.tsdb.path=${dataDir}`,
