@@ -7,6 +7,7 @@ import { matrixCommand } from './matrix.ts';
 import { downCommand, statusCommand, upCommand } from './cluster.ts';
 import { reportCommand } from './report.ts';
 import { compareCommand } from './compare.ts';
+import { phantomCommand } from './phantom.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   down: downCommand,
   report: reportCommand,
   compare: compareCommand,
+  phantom: phantomCommand,
 };
