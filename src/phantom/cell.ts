@@ -6,7 +6,7 @@ import { consulClient, consulLeader, SERF_STATUS, type MemberState } from '../co
 import { dockerOut } from '../docker/cli.ts';
 import { Secret } from '../secrets/secret.ts';
 import { sleep, waitFor } from '../util/wait.ts';
-import { gossipFigures, mean, parseDockerStats, percentile, sumIntervals, type AgentMetrics, type GossipFigures } from './metrics.ts';
+import { gossipFigures, mean, type MetricTotal, parseDockerStats, percentile, sumIntervals, type AgentMetrics, type GossipFigures } from './metrics.ts';
 import { churnPlan, defaultLive, LIVE_PORT_BASE, type AgentRef, type Cell } from './plan.ts';
 import { Pool } from './pool.ts';
 
@@ -42,12 +42,16 @@ export interface CellResult {
   agents: { cpuPctPerLive: number | null; rssMiB: number | null; processes: number };
   gossip: { server: GossipFigures; probe: GossipFigures };
   metricIntervals: number;
+  /** The raw sums behind `gossip` (memberlist.* and serf.* only), so that figures can be recomputed from the file. */
+  telemetry: { server: Record<string, MetricTotal>; probe: Record<string, MetricTotal>; probeIntervals: number };
   kv: { n: number; p50Ms: number | null; p99Ms: number | null; errors: number };
   detectMs: number | null;
   joinMs: number | null;
   /** The machine's 1-minute load average when the hold began and ended (2 cores here): what else ran. */
   load: { atHold: number; atEnd: number };
 }
+
+const gossipOnly = (t: Record<string, MetricTotal>) => Object.fromEntries(Object.entries(t).filter(([k]) => /^(memberlist|serf)\./.test(k)));
 
 type Member = { Name: string; Status: number };
 
@@ -217,6 +221,7 @@ export async function runCell(cell: Cell, o: CellOptions): Promise<CellResult> {
       agents: { cpuPctPerLive: plan.live.length ? (mean(poolCpu) ?? 0) / plan.live.length : null, rssMiB: (mean(rss) ?? 0) / 1024 ** 2 || null, processes: rss.length },
       gossip: { server: gossipFigures(s.totals, s.intervals), probe: gossipFigures(p.totals, p.intervals) },
       metricIntervals: s.intervals,
+      telemetry: { server: gossipOnly(s.totals), probe: gossipOnly(p.totals), probeIntervals: p.intervals },
       kv: { n: kvMs.length, p50Ms: percentile(kvMs, 50), p99Ms: percentile(kvMs, 99), errors: kvErrors },
       detectMs,
       joinMs,
