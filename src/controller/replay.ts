@@ -3,7 +3,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from '../scenario/index.ts';
 import { HistoryWriter } from '../history/writer.ts';
-import { FaultJournal, acquireLock } from '../faults/journal.ts';
+import { FaultJournal } from '../faults/journal.ts';
+import { acquireLock } from './lock.ts';
 import { applyFault, healJournal } from '../faults/runner.ts';
 import { up } from '../cluster/up.ts';
 import { down } from '../cluster/down.ts';
@@ -177,7 +178,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const refused = (await imageExists(consulImage)) ? await agentConfigRefusal(scenario, consulImage) : null;
   if (refused) throw new LabError(`scenario: ${refused}`, 'drop that setting (or the variant that sets it); this Consul cannot run it');
   const runId = `${fileStamp()}-${scenario.name}-${scenario.variant}${scenario.variants.filter((v) => v !== scenario.variant).map((v) => `+${v}`).join('')}`;
-  const lock = acquireLock(stateDir, runId);
+  const lock = acquireLock(stateDir, runId, { command: 'replay' });
   const journal = FaultJournal.open(stateDir, { runId });
   const clock = new AbortableClock();
   const onSignal = (sig: string) => () => {
