@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { consulClient, consulLeader, SERF_STATUS, type MemberState } from '../components/consul.ts';
-import { dockerOut } from '../docker/cli.ts';
+import { containerIds, cpuNs, cpuPct, memBytes } from './cgroup.ts';
 import { Secret } from '../secrets/secret.ts';
 import { sleep, waitFor } from '../util/wait.ts';
-import { gossipFigures, mean, type MetricTotal, parseDockerStats, percentile, sumIntervals, type AgentMetrics, type GossipFigures } from './metrics.ts';
+import { gossipFigures, mean, type MetricTotal, percentile, sumIntervals, type AgentMetrics, type GossipFigures } from './metrics.ts';
 import { churnPlan, defaultLive, LIVE_PORT_BASE, type AgentRef, type Cell } from './plan.ts';
 import { Pool } from './pool.ts';
 
@@ -131,24 +131,28 @@ export async function runCell(cell: Cell, o: CellOptions): Promise<CellResult> {
     o.progress(`${cell.key}: holding ${o.holdS} s with ${atHold.alive} alive, ${atHold.failed} failed members`);
     const serverSnaps: AgentMetrics[] = [];
     const probeSnaps: AgentMetrics[] = [];
-    const serverCpu: number[] = [];
     const serverMem: number[] = [];
-    const poolCpu: number[] = [];
+    const ids = await containerIds([...pool.servers, ...pool.poolContainers]);
+    const cpuNow = () => new Map([...ids.entries()].map(([name, cid]) => [name, cpuNs(cid)]));
     const fetchMetrics = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/v1/agent/metrics`)).json()) as AgentMetrics;
-    const holdEnd = Date.now() + o.holdS * 1000;
+    const cpuStart = cpuNow();
+    const holdStart = Date.now();
+    const holdEnd = holdStart + o.holdS * 1000;
     while (Date.now() < holdEnd) {
       const t = Date.now();
       serverSnaps.push(await fetchMetrics(pool.serverPort()));
       probeSnaps.push(await fetchMetrics(pool.probePort()));
-      const stats = parseDockerStats(await dockerOut(['stats', '--no-stream', '--format', '{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}', ...pool.servers, ...pool.poolContainers], { timeoutMs: 60_000 }));
-      const s = stats.filter((x) => pool.servers.includes(x.name));
-      serverCpu.push(mean(s.map((x) => x.cpuPct)) ?? 0);
-      serverMem.push(mean(s.map((x) => x.memBytes)) ?? 0);
-      poolCpu.push(stats.filter((x) => pool.poolContainers.includes(x.name)).reduce((a, x) => a + x.cpuPct, 0));
+      serverMem.push(mean(pool.servers.map((n) => memBytes(ids.get(n) ?? '') ?? Number.NaN).filter(Number.isFinite)) ?? Number.NaN);
       const left = 10_000 - (Date.now() - t);
-      if (left > 0 && Date.now() + left < holdEnd) await sleep(left);
-      else if (Date.now() + left >= holdEnd) break;
+      if (Date.now() + left >= holdEnd) break;
+      if (left > 0) await sleep(left);
     }
+    await sleep(Math.max(0, holdEnd - Date.now()));
+    const cpuEnd = cpuNow();
+    const holdMs = Date.now() - holdStart;
+    const cpuOf = (names: string[]) => names.map((n) => cpuPct(cpuStart.get(n) ?? null, cpuEnd.get(n) ?? null, holdMs)).filter((v): v is number => v !== null);
+    const serverCpu = cpuOf(pool.servers);
+    const poolCpuTotal = cpuOf(pool.poolContainers).reduce((a, b) => a + b, 0);
     // One more poll after the hold, so the last interval is in.
     serverSnaps.push(await fetchMetrics(pool.serverPort()));
     probeSnaps.push(await fetchMetrics(pool.probePort()));
@@ -217,8 +221,8 @@ export async function runCell(cell: Cell, o: CellOptions): Promise<CellResult> {
       churnMs,
       settleMs,
       batchJoinP50Ms: percentile(batchJoins, 50),
-      servers: { cpuPct: mean(serverCpu), memMiB: (mean(serverMem) ?? 0) / 1024 ** 2 || null },
-      agents: { cpuPctPerLive: plan.live.length ? (mean(poolCpu) ?? 0) / plan.live.length : null, rssMiB: (mean(rss) ?? 0) / 1024 ** 2 || null, processes: rss.length },
+      servers: { cpuPct: mean(serverCpu), memMiB: (mean(serverMem.filter(Number.isFinite)) ?? 0) / 1024 ** 2 || null },
+      agents: { cpuPctPerLive: plan.live.length ? poolCpuTotal / plan.live.length : null, rssMiB: (mean(rss) ?? 0) / 1024 ** 2 || null, processes: rss.length },
       gossip: { server: gossipFigures(s.totals, s.intervals), probe: gossipFigures(p.totals, p.intervals) },
       metricIntervals: s.intervals,
       telemetry: { server: gossipOnly(s.totals), probe: gossipOnly(p.totals), probeIntervals: p.intervals },
