@@ -112,8 +112,19 @@ ${metrics.map((m) => chart(s, m)).join('')}
 </body></html>`;
 }
 
+/** What the page must say about its own data: too few sizes to extrapolate, too few exchanges to size a push/pull. */
+export function caveats(results: CellResult[]): string[] {
+  const out: string[] = [];
+  const sizes = new Set(results.map(membersOf)).size;
+  if (sizes < 3) out.push(`only ${sizes} pool size(s): a power law through ${sizes} sizes has wide intervals at 41,000, and with one size no fit at all`);
+  const exchanges = results.map((r) => r.telemetry?.server['memberlist.pushPullNode']?.count ?? 0);
+  if (exchanges.some((n) => n < 10)) out.push(`push/pull size and duration rest on ${Math.min(...exchanges)} to ${Math.max(...exchanges)} exchanges per cell (one every ~30 s): hold longer (--hold) before reading them`);
+  return out;
+}
+
 export function writePhantomReport(dir: string, id: string, results: CellResult[], notes: string[] = []): { summaryPath: string; pagePath: string; summary: PhantomSummary } {
   const summary = summarize(results);
+  notes = [...notes, ...caveats(results)];
   const summaryPath = join(dir, 'summary.json');
   const pagePath = join(dir, 'report.html');
   writeFileSync(summaryPath, `${JSON.stringify({ id, notes, ...summary }, null, 2)}\n`);
