@@ -82,5 +82,6 @@ async function platformRows(s: ClusterSettings, named: boolean): Promise<StatusR
 
 export function faultRows(): StatusRow[] {
   const j = FaultJournal.open(stateDir);
-  return j.unhealed().map((e) => ({ fault: e.fault, id: e.id, state: e.state, since: e.at, pid: String(e.pid) }));
+  // A heal-failed fault says why: what could not be verified is what the user has to look at.
+  return j.unhealed().map((e) => ({ fault: e.fault, id: e.id, state: e.state, since: e.at, pid: String(e.pid), why: e.state === 'heal-failed' ? String(e.info?.error ?? '') : '' }));
 }

@@ -63,6 +63,7 @@ export const statusCommand: Command = {
   async run() {
     const state = readState();
     if (!state) throw new LabError('the lab is not up', 'run `npx lab up`');
+    // Unhealed faults (and journal warnings) come first: status must not show a lab as fine while its network may be cut.
     await healOrphans();
     process.stdout.write(`Nodes\n${table(await nodeRows(state))}\n\nComponents\n${table(await componentRows(state))}\n\nActive faults\n${table(faultRows())}\n`);
   },

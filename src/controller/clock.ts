@@ -6,6 +6,11 @@ export class AbortableClock {
     return this.#ac.signal.aborted;
   }
 
+  /** For waits of their own that must end when the run is aborted (the flap's sleeps). */
+  get signal(): AbortSignal {
+    return this.#ac.signal;
+  }
+
   get reason(): string {
     return String(this.#ac.signal.reason ?? '');
   }

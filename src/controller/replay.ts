@@ -5,7 +5,8 @@ import { loadScenario, describeScenario, phaseLine, type ResolvedScenario } from
 import { HistoryWriter } from '../history/writer.ts';
 import { FaultJournal } from '../faults/journal.ts';
 import { acquireLock } from './lock.ts';
-import { applyFault, healJournal } from '../faults/runner.ts';
+import { HEAL_OR_DOWN, healOrphansOrRefuse } from '../faults/orphans.ts';
+import { applyFault, describeFailures, healJournal } from '../faults/runner.ts';
 import { up } from '../cluster/up.ts';
 import { down } from '../cluster/down.ts';
 import { clients, type Clients } from '../cluster/kube.ts';
@@ -195,8 +196,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   let status: ReplayResult['status'] = 'completed';
   const runDir = ensureDir(join(runsDir, runId));
   try {
-    const orphans = await healJournal(journal, 'orphans');
-    if (orphans.healed.length) info(`✔ Healed ${orphans.healed.length} fault(s) left by an earlier controller`);
+    await healOrphansOrRefuse(journal);
 
     info(`▶ ${describeScenario(scenario)}`);
     info(`  ${phaseLine(scenario)}`);
@@ -401,9 +401,14 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    // Heal first, observe after: whatever went wrong, the network comes back before anything else.
-    if (driver) await driver.restore().catch((err: unknown) => info(`✖ heal failed: ${(err as Error).message}; run \`npx lab heal\``));
-    await healJournal(journal, 'all').catch(() => {});
+    // Heal first, observe after: whatever went wrong, the network comes back before anything else. A heal
+    // that is not verified, or a failed flap, fails the run (thrown below, once the lock is released), so
+    // the command never prints "✔ Network healed" for it.
+    const notHealed: string[] = [];
+    if (driver) await driver.restore().catch((err: unknown) => void notHealed.push((err as Error).message));
+    const rest = await healJournal(journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
+    if (rest.failed.length) notHealed.push(describeFailures(rest.failed));
+    if (notHealed.length) status = 'failed';
     if (recorder) {
       await recorder.stop().catch(() => {});
       history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
@@ -411,6 +416,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     history?.append({ type: 'note', source: 'controller', text: `run ${status}`, level: status === 'completed' ? 'info' : 'warn' });
     history?.close();
     lock.release();
+    if (notHealed.length) throw new LabError(`✖ run ${runId} failed: ${notHealed.join('; ')}`, HEAL_OR_DOWN);
   }
   const delivery = Object.entries(recorder?.delivery.totals() ?? {}).map(([pod, d]) => {
     const app = recorder?.lastStats.get(`app/${pod}`);

@@ -1,15 +1,11 @@
-import * as gossipEncryption from './gossip-encryption.ts';
-import * as kafkaNetwork from './kafka-network.ts';
+import type { Fault } from './fault.ts';
+import { gossipEncryption } from './gossip-encryption.ts';
+import { kafkaCut } from './kafka-network.ts';
 
-/** One small protocol per fault (Jepsen's nemesis): apply it, undo it, ask whether it is in effect. */
-export interface Fault<P> {
-  inject(p: P): Promise<void>;
-  heal(p: P): Promise<void>;
-  isActive(p: P): Promise<boolean>;
-}
+export type { Fault } from './fault.ts';
 
 /** Every fault the lab knows, by the name its journal entries carry. */
 export const FAULTS: Record<string, Fault<any>> = {
-  'kafka-cut': kafkaNetwork,
+  'kafka-cut': kafkaCut,
   'gossip-encryption': gossipEncryption,
 };

@@ -58,6 +58,29 @@ export function checkRules(s: Draft): RawIssue[] {
   if (cutAt >= 0) {
     add(['phases', cutAt, 'name'], 'cut', 'a restore phase after it', 'the scenario would end with Kafka still cut');
   }
+
+  // ---- flap: one down and one up period must fit between cut and restore ---------------------------
+  // Otherwise the "flap" is a plain cut (the restore interrupts the first down period) and the run
+  // would be labelled with timings it never had.
+  if (s.fault.mode === 'flap') {
+    const { upMs, downMs } = s.fault.flap;
+    phases.forEach((p, i) => {
+      if (p.name !== 'cut') return;
+      const end = phases.findIndex((q, j) => j > i && q.name === 'restore');
+      if (end < 0) return; // reported above
+      const spanMs = phases.slice(i, end).reduce((sum, q) => sum + (q.durationMs ?? 0), 0);
+      if (downMs + upMs > spanMs) {
+        add(
+          ['fault', 'flap', 'down'],
+          formatDuration(downMs),
+          spanMs > upMs
+            ? `at most ${formatDuration(spanMs - upMs)} so that one down and one up period (flap.up ${formatDuration(upMs)}) fit in the ${formatDuration(spanMs)} between phases[${i}] cut and phases[${end}] restore`
+            : `flap.down + flap.up (now ${formatDuration(downMs + upMs)}) at most the ${formatDuration(spanMs)} between phases[${i}] cut and phases[${end}] restore; lengthen the hold`,
+          'the flap would never complete one cycle',
+        );
+      }
+    });
+  }
   if (s.remedy && remedyPhase < 0) {
     add(['remedy', 'kind'], s.remedy.kind, 'a phase named remedy in phases', 'a remedy is configured but never applied');
   }
