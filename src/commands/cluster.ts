@@ -7,7 +7,11 @@ import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { LabError } from '../util/errors.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
-import { healOrphans } from './heal.ts';
+import { healOrphans, showJournalWarnings } from './heal.ts';
+import { FaultJournal } from '../faults/journal.ts';
+import { stateDir } from '../util/paths.ts';
+import { describeHolder, LockHeldError } from '../controller/lock.ts';
+import { runningController, withLab } from './lock-guard.ts';
 
 export const upCommand: Command = {
   summary: 'bring up the lab: kind cluster, Kafka (outside it or in it), Consul servers, Vault (idempotent)',
@@ -20,7 +24,8 @@ export const upCommand: Command = {
               in-cluster (a StatefulSet on the control plane, one cluster only); unset keeps the running lab's choice
   --source    where images come from (see lab images)
 Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT (external Kafka),
-LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + ${SECOND_CLUSTER_PORT_OFFSET}.`,
+LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + ${SECOND_CLUSTER_PORT_OFFSET}.
+While another controller (a replay) holds the lab, \`up\` refuses and names it: \`lab heal\` stops it.`,
   options: { workers: { type: 'string' }, clusters: { type: 'string' }, kafka: { type: 'string' }, source: { type: 'string', default: 'auto' } },
   async run(v) {
     const source = v.source as ImageSource;
@@ -38,8 +43,10 @@ LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + 
       if (v.clusters !== '1' && v.clusters !== '2') throw new LabError(`--clusters must be 1 or 2, got "${String(v.clusters)}"`);
       clusters = Number(v.clusters) as 1 | 2;
     }
-    await healOrphans();
-    const state = await up({ settings, source, ...(kafka ? { kafka } : {}), ...(clusters ? { clusters } : {}) });
+    const state = await withLab('up', async () => {
+      await healOrphans();
+      return up({ settings, source, ...(kafka ? { kafka } : {}), ...(clusters ? { clusters } : {}) });
+    });
     for (const c of labClusters(state)) {
       info(`\n✔ Lab ${c.name} is up. Consul http://127.0.0.1:${c.consulHostPort}/ui, Vault http://127.0.0.1:${c.vaultHostPort}`);
     }
@@ -49,22 +56,39 @@ LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + 
 
 export const downCommand: Command = {
   summary: 'remove the lab: its cluster(s), Kafka container, lab networks and state (nothing else)',
-  usage: 'lab down',
+  usage: `lab down
+
+While another controller (a replay) holds the lab, \`down\` refuses and names it: deleting a running
+replay's cluster and fault journal would leave it cutting a network nobody tracks. \`lab heal\` stops it.`,
   options: {},
   async run() {
-    await down(currentSettings().name);
+    await withLab('down', () => down(currentSettings().name), {
+      hint: 'stop it first with `npx lab heal` (it heals the network and exits), or wait for it, then run `npx lab down`',
+    });
   },
 };
 
 export const statusCommand: Command = {
   summary: 'nodes, components and active faults of the running lab',
-  usage: 'lab status',
+  usage: `lab status
+
+Reads only while another controller (a replay) holds the lab: names it (pid, run, since) and leaves
+its faults to it. Otherwise it first heals faults left by a controller that is gone.`,
   options: {},
   async run() {
+    const holder = runningController();
+    if (holder) process.stdout.write(`Controller\n  ${describeHolder(holder)} is running; \`lab heal\` stops it and heals the network\n\n`);
     const state = readState();
-    if (!state) throw new LabError('the lab is not up', 'run `npx lab up`');
-    // Unhealed faults (and journal warnings) come first: status must not show a lab as fine while its network may be cut.
-    await healOrphans();
+    if (!state) throw new LabError('the lab is not up', holder ? 'the running controller may be bringing it up: look again in a minute' : 'run `npx lab up`');
+    // Unhealed faults (and journal warnings) come first: status must not show a lab as fine while its network
+    // may be cut. Orphans are healed under the lock, never at the same time as a controller that heals them too;
+    // a running controller's own faults are its own.
+    if (holder) showJournalWarnings(FaultJournal.open(stateDir));
+    else {
+      await withLab('status', healOrphans).catch((err: unknown) => {
+        if (!(err instanceof LockHeldError)) throw err;
+      });
+    }
     process.stdout.write(`Nodes\n${table(await nodeRows(state))}\n\nComponents\n${table(await componentRows(state))}\n\nActive faults\n${table(faultRows())}\n`);
   },
 };

@@ -10,6 +10,7 @@ import { loadScenario } from '../scenario/index.ts';
 import { finalTag, imageExists } from '../images/catalog.ts';
 import { agentConfigRefusal } from '../workload/agent-config.ts';
 import type { Command } from './types.ts';
+import { refuseWhileRunning } from './lock-guard.ts';
 
 export const matrixCommand: Command = {
   summary: 'run the variants that answer the incident’s questions, repeated, and write the answers page (resumable)',
@@ -20,7 +21,8 @@ export const matrixCommand: Command = {
   --only         questions (q1..q5) or arm labels to run
   --plan         print what would run and what is reused, then stop
   --report-only  write the answers page from the completed runs already in runs/ (at most N an arm);
-                 starts no replay and needs no cluster`,
+                 starts no replay and needs no cluster
+While another controller holds the lab, matrix refuses and names it (--plan and --report-only still work).`,
   options: {
     repeat: { type: 'string', default: '3' },
     only: { type: 'string' },
@@ -33,6 +35,7 @@ export const matrixCommand: Command = {
     const reportOnly = v['report-only'] === true;
     if (reportOnly && v.plan) throw new LabError('--plan and --report-only do not go together', 'use --plan to see what would run, --report-only to rebuild the answers page');
     const file = scenarioPath(positionals[0]);
+    if (!v.plan && !reportOnly) refuseWhileRunning();
     const only = typeof v.only === 'string' ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     const plan = planMatrix(file, only);
     if (plan.length === 0) throw new LabError(`--only ${String(v.only)} selects no arm`, 'use q1..q4 or arm labels such as daemonset, backoff, gossip-encryption, split-clusters');

@@ -8,6 +8,7 @@ import { LabError } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
+import { refuseWhileRunning } from './lock-guard.ts';
 
 export function scenarioPath(arg: string | undefined): string {
   const name = arg ?? 'target-2019';
@@ -24,7 +25,8 @@ export const replayCommand: Command = {
   scenario     a name from lab/scenarios/ (default target-2019) or a path
   --variant    overlay from lab/variants/ (repeatable, applied in order): ${listVariants().map((v) => v.name).join(', ')}
   --set        override one field, e.g. --set shipper.mode=backoff
-  --no-samplers  watchers only (for the recorder-overhead benchmark)`,
+  --no-samplers  watchers only (for the recorder-overhead benchmark)
+While another controller holds the lab, replay refuses and names it: \`lab heal\` stops it.`,
   options: {
     variant: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
@@ -34,6 +36,7 @@ export const replayCommand: Command = {
   async run(v, positionals) {
     const source = v.source as ImageSource;
     if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
+    refuseWhileRunning();
     const result = await replay({
       scenarioFile: scenarioPath(positionals[0]),
       variants: (v.variant as string[] | undefined) ?? [],

@@ -112,7 +112,11 @@ function createSlot(lockDir: string, n: number, text: string): boolean {
     fs.linkSync(tmp, slotFile(lockDir, n));
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+      throw new LabError(`the lab's lock needs hard links, which ${lockDir} does not allow (${code})`, 'set LAB_STATE_DIR to a folder on a local disk');
+    }
     throw err;
   } finally {
     fs.rmSync(tmp, { force: true });
@@ -146,9 +150,10 @@ function legacyHolder(dir: string): LockInfo | undefined {
 /**
  * Take the one-controller-per-state-dir lock, or throw LockHeldError naming the live holder. A lock whose
  * holder is dead is taken over, atomically, and the dead holder returned as `stale` so the caller can heal
- * its faults first. A holder on another host cannot be checked and counts as alive.
+ * its faults first. A holder on another host cannot be checked and counts as alive, unless it is `evict`
+ * (`lab heal --force`: the user says it is gone).
  */
-export function acquireLock(dir: string, runId: string, opts: { command?: string } = {}): LabLock {
+export function acquireLock(dir: string, runId: string, opts: { command?: string; evict?: LockInfo } = {}): LabLock {
   fs.mkdirSync(dir, { recursive: true });
   const lockDir = path.join(dir, LOCK_DIR);
   fs.mkdirSync(lockDir, { recursive: true, mode: 0o700 });
@@ -171,7 +176,7 @@ export function acquireLock(dir: string, runId: string, opts: { command?: string
       const cur = readSlot(lockDir, top);
       if (cur.state === 'gone') continue; // pruned under us: look again
       if (cur.state === 'held') {
-        if (ownerStatus(cur.holder) !== 'dead') throw new LockHeldError(cur.holder);
+        if (ownerStatus(cur.holder) !== 'dead' && !sameHolder(cur.holder, opts.evict)) throw new LockHeldError(cur.holder);
         stale = cur.holder;
       }
       // 'unreadable': slots are linked only once written, so no live holder left it (a disk that lost
@@ -201,6 +206,10 @@ export function acquireLock(dir: string, runId: string, opts: { command?: string
     return stale ? { release, stale } : { release };
   }
   throw new LabError(`could not take the lab lock in ${lockDir}: it kept changing hands`, 'retry; if it persists, see who runs `lab` commands on this machine');
+}
+
+function sameHolder(a: LockInfo, b: LockInfo | undefined): boolean {
+  return b !== undefined && a.pid === b.pid && a.host === b.host && a.runId === b.runId;
 }
 
 /** The process that holds (or last held and died holding) the lock, or undefined when it is free. */

@@ -12,8 +12,8 @@ export interface DockerEngine {
   cgroupVersion: string;
 }
 
-/** Machine-wide like the engine itself; LAB_ENGINE_LOG_DIR moves it (tests of the first-run path use an empty one). */
-const ENGINE_LOG_DIR = process.env.LAB_ENGINE_LOG_DIR ?? '/var/log/outage-lab';
+/** Machine-wide like the engine itself (host package installs log here too); LAB_ENGINE_LOG_DIR moves it (tests of the first-run path use an empty one). */
+export const ENGINE_LOG_DIR = process.env.LAB_ENGINE_LOG_DIR ?? '/var/log/outage-lab';
 export const engineLog = join(ENGINE_LOG_DIR, 'dockerd.log');
 /** The oldest engine seen to run kind's privileged nodes on hosts lacking CAP_SYS_RESOURCE. */
 const MIN_MAJOR = 26;

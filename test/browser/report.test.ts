@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildRunReport } from '../../src/report/build.ts';
 import { buildAnswersReport, buildComparison } from '../../src/report/compare-build.ts';
 import { repoRoot } from '../../src/util/paths.ts';
+import { CHROMIUM as CHROMIUM_PACKAGE, ensureHostProgram } from '../../src/host/packages.ts';
 import { writeSyntheticRunFolder } from '../fixtures/synthetic-run.ts';
 
 const CHROMIUM = process.env.LAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,9 +20,9 @@ let context: BrowserContext;
 let work: string;
 
 before(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test uses Debian's package. Install it with \`apt-get install -y chromium\` (CI does).`);
-  }
+  // Debian's package, installed here as root on Debian (else one line says what to install).
+  if (!process.env.LAB_CHROMIUM) await ensureHostProgram(CHROMIUM_PACKAGE, (s) => process.stderr.write(`  ${s}\n`));
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: set LAB_CHROMIUM to a Chromium binary`);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'outage-lab-browser-'));
   context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
     executablePath: CHROMIUM,
