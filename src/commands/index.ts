@@ -9,6 +9,7 @@ import { reportCommand } from './report.ts';
 import { compareCommand } from './compare.ts';
 import { validateCommand } from './validate.ts';
 import { exportCommand } from './export.ts';
+import { phantomCommand } from './phantom.ts';
 
 /** Every `lab` subcommand, in the order the help lists them. */
 export const commands: Record<string, Command> = {
@@ -24,4 +25,5 @@ export const commands: Record<string, Command> = {
   report: reportCommand,
   compare: compareCommand,
   export: exportCommand,
+  phantom: phantomCommand,
 };
