@@ -41,7 +41,9 @@ async function rollAll(c: ReturnType<typeof clients>, reason: string): Promise<v
         { apiVersion: 'apps/v1', kind, metadata: { name, namespace }, ...patch },
         undefined,
         undefined,
-        'outage-lab',
+        // Not `lab up`'s field manager: its server-side apply would own the annotation and strip it, rolling
+        // the servers a second time while they still settle from this roll (seen in CI: no leader after).
+        'outage-lab-remedy',
         undefined,
         k8s.PatchStrategy.StrategicMergePatch,
       );
@@ -94,7 +96,8 @@ export const gossipEncryption: Fault<GossipParams> = {
       try {
         await c.core.createNamespacedSecret({ namespace, body });
       } catch (err) {
-        if (codeOf(err) !== 409) throw err;
+        // 409: already keyed. 404: the namespace does not exist (no workload yet), so no agent there needs a key.
+        if (codeOf(err) !== 409 && codeOf(err) !== 404) throw err;
       }
     }
     await rollAll(c, 'gossip-encryption');

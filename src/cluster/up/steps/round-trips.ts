@@ -23,8 +23,14 @@ export const roundTrips: UpStep = {
           what: `a Consul leader in ${c.s.name}`,
           hint: `kubectl ${ctxFlag}-n lab logs consul-server-0`,
         });
-        const consulMs = await consulKvRoundTrip(consul);
-        const members = await memberCounts(consul);
+        // A leader seen once is not a settled cluster: right after a roll (the gossip remedy's heal) the
+        // first KV write can still fail with "No cluster leader"; it is retried like the leader itself.
+        const consulMs = await waitFor(() => consulKvRoundTrip(consul), {
+          timeoutMs: 60_000,
+          what: `a Consul KV round trip in ${c.s.name}`,
+          hint: `kubectl ${ctxFlag}-n lab logs consul-server-0`,
+        });
+        const members = await waitFor(() => memberCounts(consul), { timeoutMs: 30_000, what: `the Consul members of ${c.s.name}` });
         t.step('Vault');
         const creds = await waitFor(() => ensureVaultUnsealed(c.s.vaultHostPort, c.s.name), {
           timeoutMs: 4 * 60_000,
