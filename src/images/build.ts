@@ -27,8 +27,8 @@ export interface ImageOutcome {
   ms: number;
 }
 
-/** Images in dependency order: a parent before every image built `from` it. */
-function ordered(specs: Map<string, ImageSpec>, only?: string[]): ImageSpec[] {
+/** Images in dependency order: a parent before every image built `from` it; without `only`, every image but the on-demand ones. */
+export function ordered(specs: Map<string, ImageSpec>, only?: string[]): ImageSpec[] {
   const wanted = new Set<string>();
   const add = (name: string) => {
     const spec = specs.get(name);
@@ -36,7 +36,7 @@ function ordered(specs: Map<string, ImageSpec>, only?: string[]): ImageSpec[] {
     if (spec.from) add(spec.from);
     wanted.add(name);
   };
-  for (const name of only?.length ? only : [...specs.keys()]) add(name);
+  for (const name of only?.length ? only : [...specs.values()].filter((s) => !s.onDemand).map((s) => s.name)) add(name);
   const out: ImageSpec[] = [];
   const seen = new Set<string>();
   const visit = (name: string) => {
