@@ -4,7 +4,7 @@
 // runtime probe times `docker ps` in every node, and `lab down` leaves nothing. Run it under the cluster
 // lock: it replaces whatever lab is up.
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { clients } from '../../src/cluster/kube.ts';
@@ -25,6 +25,7 @@ function newestRun(prefix: string, before: Set<string>): string {
 }
 
 test('Docker runtime: nodes Ready on dockershim, a pod’s json-file log reaches Kafka through the shipper, the runtime probe recorded, lab down leaves nothing', { timeout: 45 * 60_000 }, async (t) => {
+  mkdirSync(runsDir, { recursive: true });
   const before = new Set(readdirSync(runsDir));
   const res = await lab(['replay', 'smoke', '--variant', 'docker-runtime', '--set', 'cluster.workers=1', '--set', 'workload.replicas=2', '--set', `phases=${PHASES}`], { timeoutMs: 40 * 60_000 });
   assert.equal(res.code, 0, 'lab replay smoke --variant docker-runtime exits 0');
