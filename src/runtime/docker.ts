@@ -4,6 +4,7 @@ import type { RuntimeProvider } from './provider.ts';
 
 /** kubeadm 1.23 compares the socket to this exact string to pick dockershim (and `--network-plugin=cni`). */
 export const DOCKERSHIM_SOCKET = '/var/run/dockershim.sock';
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 
 /**
  * 2019's runtime: Docker in every node, under the kubelet's dockershim (Kubernetes 1.23, its last release).
@@ -14,8 +15,12 @@ export const dockerRuntime = {
   name: 'docker',
   nodeImage: 'node-docker',
   // kind writes containerd's socket into every node registration; kubeadm must see dockershim's instead.
-  kubeadmPatches: () =>
-    ['InitConfiguration', 'JoinConfiguration'].map((kind) => `kind: ${kind}\nnodeRegistration:\n  criSocket: ${DOCKERSHIM_SOCKET}\n`),
+  // kubeadm 1.23 taints its control plane node-role.kubernetes.io/master (the control-plane key came in
+  // 1.24): asking for the newer key keeps the lab's tolerations (Consul servers, Vault) the same on both runtimes.
+  kubeadmPatches: () => [
+    `kind: InitConfiguration\nnodeRegistration:\n  criSocket: ${DOCKERSHIM_SOCKET}\n  taints:\n  - {key: ${CONTROL_PLANE_TAINT}, effect: NoSchedule}\n`,
+    `kind: JoinConfiguration\nnodeRegistration:\n  criSocket: ${DOCKERSHIM_SOCKET}\n`,
+  ],
   // The 1.23 default, said explicitly so the kind config shows which runtime the kubelet drives.
   kubeletExtraArgs: () => ({ 'container-runtime': 'docker' }),
   readyCommand: ['docker', 'version', '--format', '{{.Server.Version}}'],

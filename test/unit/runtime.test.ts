@@ -94,6 +94,11 @@ test('docker in kind’s config: every node registers with dockershim’s socket
   for (const kind of ['InitConfiguration', 'JoinConfiguration']) {
     assert.equal(docs.find((d) => d.kind === kind)?.nodeRegistration?.criSocket, '/var/run/dockershim.sock', kind);
   }
+  // 1.23 would taint the control plane "master", which the lab's Consul servers and Vault do not tolerate.
+  const init = docs.find((d) => d.kind === 'InitConfiguration') as { nodeRegistration: { taints?: { key: string; effect: string }[] } };
+  assert.deepEqual(init.nodeRegistration.taints, [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+  const join = docs.find((d) => d.kind === 'JoinConfiguration') as { nodeRegistration: { taints?: unknown } };
+  assert.equal(join.nodeRegistration.taints, undefined, 'workers stay untainted');
   assert.equal(docs.find((d) => d.kind === 'ClusterConfiguration' && d.imageRepository)?.imageRepository, 'outage-lab.local/k8s');
   const [cp, worker] = cfg.nodes;
   const args = (p: string) => (parse(p) as { nodeRegistration: { kubeletExtraArgs: Record<string, string> } }).nodeRegistration.kubeletExtraArgs;
