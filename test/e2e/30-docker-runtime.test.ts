@@ -32,7 +32,7 @@ test('Docker runtime: nodes Ready on dockershim, a pod’s json-file log reaches
   const state = readState();
   assert.ok(state, 'the replay left its lab up');
   assert.equal(state.settings.runtime, 'docker');
-  const { records } = await readHistory(join(newestRun('smoke-docker-runtime', before), 'history.jsonl'));
+  const { records } = await readHistory(join(newestRun('smoke-sidecar+docker-runtime', before), 'history.jsonl'));
 
   await t.test('both nodes Ready, on Kubernetes 1.23.17 with Docker as the runtime', async () => {
     const nodes = (await clients({ clusterName: state.settings.name }).core.listNode()).items;
