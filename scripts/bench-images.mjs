@@ -2,12 +2,14 @@
 // Benchmark of `lab images` (not a test): warm time (nothing changed) against the cold build of every
 // image, per image and in total, with image sizes and peak disk use. `--cold` really rebuilds from
 // nothing: images removed, and Go/Maven/npm caches pointed at empty folders for the duration.
+// `--runtime docker` adds that runtime's node image (built on demand only, so not part of a plain run).
 import { $, argv, fs, os, path } from 'zx';
 
 $.verbose = false;
 const root = path.resolve(import.meta.dirname, '..');
 const cold = argv.cold === true;
-const names = ['base', 'node', 'kafka', 'consul', 'vault', 'apps'];
+const runtime = typeof argv.runtime === 'string' ? argv.runtime : undefined;
+const names = ['base', 'node', ...(runtime === 'docker' ? ['node-docker'] : []), 'kafka', 'consul', 'vault', 'apps'];
 const dockerRoot = (await $`docker info --format {{.DockerRootDir}}`).stdout.trim();
 const usedBytes = async () => {
   const out = (await $`df -B1 --output=used ${dockerRoot} ${os.homedir()}`).stdout.trim().split('\n').slice(1);
@@ -19,7 +21,7 @@ async function timedImages(env = {}) {
   const start = peak;
   const sampler = setInterval(async () => (peak = Math.max(peak, await usedBytes())), 2000);
   const t0 = Date.now();
-  const p = await $({ cwd: root, env: { ...process.env, ...env }, nothrow: true })`tsx src/cli.ts images --source build`;
+  const p = await $({ cwd: root, env: { ...process.env, ...env }, nothrow: true })`tsx src/cli.ts images --source build ${runtime ? ['--runtime', runtime] : []}`;
   clearInterval(sampler);
   if (p.exitCode !== 0) throw new Error(`lab images failed:\n${p.stderr}`);
   const perImage = {};

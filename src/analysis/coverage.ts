@@ -30,6 +30,7 @@ const PERIODIC: ReadonlySet<RecordType> = new Set<RecordType>([
   'consul-members',
   'consul-latency',
   'vault-latency',
+  'runtime-latency',
   'vault-health',
   'kafka',
   'consul-telemetry',
@@ -163,6 +164,10 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
       if (!NODE_LEVEL_CPU.has(r.scope)) continue;
       node = r.node;
       key += `\u0000${r.node}\u0000${r.scope}`;
+    } else if (r.type === 'runtime-latency') {
+      // One probe per node: a node whose runtime stopped answering must not hide behind the others' samples.
+      node = r.node;
+      key += `\u0000${r.node}`;
     } else if (r.type === 'consul-members' || r.type === 'consul-telemetry') {
       key += `\u0000${r.observer}`;
     }

@@ -7,6 +7,7 @@ import { IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { LabError } from '../util/errors.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
+import { DEFAULT_RUNTIME, RUNTIME_NAMES, runtimeProvider, type RuntimeName } from '../runtime/index.ts';
 import { healOrphans, showJournalWarnings } from './heal.ts';
 import { FaultJournal } from '../faults/journal.ts';
 import { stateDir } from '../util/paths.ts';
@@ -15,18 +16,20 @@ import { runningController, withLab } from './lock-guard.ts';
 
 export const upCommand: Command = {
   summary: 'bring up the lab: kind cluster, Kafka (outside it or in it), Consul servers, Vault (idempotent)',
-  usage: `lab up [--workers N] [--clusters 1|2] [--kafka external|in-cluster] [--source auto|pull|build]
+  usage: `lab up [--workers N] [--clusters 1|2] [--kafka external|in-cluster] [--runtime ${RUNTIME_NAMES.join('|')}] [--source auto|pull|build]
 
   --workers   worker nodes per cluster (default ${DEFAULT_CLUSTER.workers})
   --clusters  1, or 2 clusters (${DEFAULT_CLUSTER.name} and ${secondCluster(DEFAULT_CLUSTER).name}), each with its own control plane,
               Consul servers and Vault, sharing the one external Kafka; unset keeps the running lab's count
   --kafka     where the broker runs: external (a container beside the cluster, default for a new lab) or
               in-cluster (a StatefulSet on the control plane, one cluster only); unset keeps the running lab's choice
+  --runtime   every node's container runtime (src/runtime/; it fixes the Kubernetes version too); unset keeps
+              the running lab's, ${DEFAULT_RUNTIME} for a new lab. A runtime's node image is built when first needed
   --source    where images come from (see lab images)
 Host ports on 127.0.0.1 move with LAB_CONSUL_PORT, LAB_VAULT_PORT, LAB_KAFKA_PORT (external Kafka),
 LAB_KAFKA_IN_CLUSTER_PORT (in-cluster Kafka); a second cluster uses each port + ${SECOND_CLUSTER_PORT_OFFSET}.
 While another controller (a replay) holds the lab, \`up\` refuses and names it: \`lab heal\` stops it.`,
-  options: { workers: { type: 'string' }, clusters: { type: 'string' }, kafka: { type: 'string' }, source: { type: 'string', default: 'auto' } },
+  options: { workers: { type: 'string' }, clusters: { type: 'string' }, kafka: { type: 'string' }, runtime: { type: 'string' }, source: { type: 'string', default: 'auto' } },
   async run(v) {
     const source = v.source as ImageSource;
     if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
@@ -38,6 +41,7 @@ While another controller (a replay) holds the lab, \`up\` refuses and names it: 
       if (!Number.isInteger(n) || n < 1 || n > 6) throw new LabError(`--workers must be an integer from 1 to 6, got "${String(v.workers)}"`);
       settings.workers = n;
     }
+    if (v.runtime !== undefined) settings.runtime = runtimeProvider(String(v.runtime)).name as RuntimeName;
     let clusters: 1 | 2 | undefined;
     if (v.clusters !== undefined) {
       if (v.clusters !== '1' && v.clusters !== '2') throw new LabError(`--clusters must be 1 or 2, got "${String(v.clusters)}"`);

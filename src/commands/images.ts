@@ -3,21 +3,25 @@ import { ensureDocker } from '../host/docker.ts';
 import { ensureImages, IMAGE_SOURCES, type ImageSource } from '../images/build.ts';
 import { bakeEnabled, ensureNodeImages } from '../images/bake.ts';
 import { LabError } from '../util/errors.ts';
+import { runtimeProvider } from '../runtime/index.ts';
 import { info, task } from '../ui/progress.ts';
 import { logsDir } from '../util/paths.ts';
 import type { Command } from './types.ts';
 
 export const images: Command = {
   summary: 'pull or build every lab image (content-tagged: unchanged images are never rebuilt)',
-  usage: `lab images [--source auto|pull|build] [--only name,name] [--force]
+  usage: `lab images [--source auto|pull|build] [--only name,name] [--runtime containerd|docker] [--force]
 
   --source  auto (default): pull where a registry resolves, else build; pull: only pull; build: only build
   --only    comma-separated image names (their parents come along); the node images with lab images
             baked in are made only without --only (\`lab up\` makes them when missing)
+  --runtime also the node image of this container runtime (src/runtime/); the non-default runtimes'
+            node images are built only when asked for, here or by a \`lab up\` of a cluster that runs them
   --force   rebuild even if the content-tagged image exists`,
   options: {
     source: { type: 'string', default: 'auto' },
     only: { type: 'string' },
+    runtime: { type: 'string' },
     force: { type: 'boolean', default: false },
   },
   async run(v) {
@@ -29,7 +33,8 @@ export const images: Command = {
     });
     const started = Date.now();
     const only = typeof v.only === 'string' ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-    const outcomes = await ensureImages({ source, only, force: v.force === true });
+    const runtime = typeof v.runtime === 'string' ? runtimeProvider(v.runtime) : undefined;
+    const outcomes = await ensureImages({ source, only, force: v.force === true, ...(runtime ? { also: [runtime.nodeImage] } : {}) });
     const cached = outcomes.filter((o) => o.how === 'cached');
     // Baked here rather than at the first `lab up`, so that up stays fast (and a bake failure shows here).
     const nodes =

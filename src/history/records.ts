@@ -175,6 +175,12 @@ export interface VaultLatencyRecord extends LatencyBase {
   type: 'vault-latency';
 }
 
+/** How long the node's container runtime took to list its containers (src/recorder/runtime-probe.ts). */
+export interface RuntimeLatencyRecord extends LatencyBase {
+  type: 'runtime-latency';
+  node: string;
+}
+
 export interface VaultHealthRecord extends Base {
   type: 'vault-health';
   initialized: boolean | null;
@@ -268,6 +274,7 @@ export interface RecordByType {
   'consul-members': ConsulMembersRecord;
   'consul-latency': ConsulLatencyRecord;
   'vault-latency': VaultLatencyRecord;
+  'runtime-latency': RuntimeLatencyRecord;
   'vault-health': VaultHealthRecord;
   kafka: KafkaRecord;
   shipper: ShipperRecord;
@@ -296,6 +303,7 @@ const KNOWN_TYPES: { [K in RecordType]: true } = {
   'consul-members': true,
   'consul-latency': true,
   'vault-latency': true,
+  'runtime-latency': true,
   'vault-health': true,
   kafka: true,
   shipper: true,

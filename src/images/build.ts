@@ -16,6 +16,8 @@ export interface EnsureOptions {
   source?: ImageSource;
   /** Only these images (and what they are built from). */
   only?: string[];
+  /** These on-demand images as well as the default set (or as well as `only`). */
+  also?: string[];
   /** Rebuild even when the content-tagged image exists. */
   force?: boolean;
 }
@@ -27,8 +29,8 @@ export interface ImageOutcome {
   ms: number;
 }
 
-/** Images in dependency order: a parent before every image built `from` it. */
-function ordered(specs: Map<string, ImageSpec>, only?: string[]): ImageSpec[] {
+/** Images in dependency order: a parent before every image built `from` it; without `only`, every image but the on-demand ones. */
+export function ordered(specs: Map<string, ImageSpec>, only?: string[], also: string[] = []): ImageSpec[] {
   const wanted = new Set<string>();
   const add = (name: string) => {
     const spec = specs.get(name);
@@ -36,7 +38,8 @@ function ordered(specs: Map<string, ImageSpec>, only?: string[]): ImageSpec[] {
     if (spec.from) add(spec.from);
     wanted.add(name);
   };
-  for (const name of only?.length ? only : [...specs.keys()]) add(name);
+  for (const name of only?.length ? only : [...specs.values()].filter((s) => !s.onDemand).map((s) => s.name)) add(name);
+  for (const name of also) add(name);
   const out: ImageSpec[] = [];
   const seen = new Set<string>();
   const visit = (name: string) => {
@@ -103,7 +106,7 @@ export async function ensureImages(opts: EnsureOptions = {}): Promise<ImageOutco
     throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
   }
   const specs = loadSpecs();
-  const list = ordered(specs, opts.only);
+  const list = ordered(specs, opts.only, opts.also);
   const missing: ImageSpec[] = [];
   const overrides = new Map<string, string>();
   for (const spec of list) {

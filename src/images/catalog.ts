@@ -14,6 +14,12 @@ export interface ImageSpec {
   from?: string;
   inputs?: string[];
   minDiskGiB?: number;
+  /**
+   * Built only when asked for by name (`--only`, `--runtime`, or a cluster whose runtime needs it), never
+   * by a plain `lab images`: a second node image costs a cold build many minutes, and CI runs plain
+   * `lab images`.
+   */
+  onDemand?: boolean;
   summary?: string;
   /** Folder of the image's recipe. */
   dir: string;

@@ -31,6 +31,8 @@ interface Proc {
   part: Part;
   /** Pod uid for part 'pod'. */
   uid?: string;
+  /** For part 'runtime', the daemon's name: dockerd and the containerd under it are recorded apart. */
+  daemon?: string;
 }
 
 function read(path: string): string | undefined {
@@ -42,11 +44,12 @@ function read(path: string): string | undefined {
 }
 
 /** What a process is, from its name and the cgroup it runs in; which names are the runtime is the runtime's call. */
-export function classify(comm: string, cpuCgroup: string, runtime: Pick<RuntimeProvider, 'processPart'> = containerd): { part: Part; uid?: string } | undefined {
+export function classify(comm: string, cpuCgroup: string, runtime: Pick<RuntimeProvider, 'processPart'> = containerd): { part: Part; uid?: string; daemon?: string } | undefined {
   const pod = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/.exec(cpuCgroup);
   if (pod) return { part: 'pod', uid: pod[1]!.replaceAll('_', '-') };
   if (comm === 'kubelet') return { part: 'kubelet' };
   const part = runtime.processPart(comm);
+  if (part === 'runtime') return { part, daemon: comm };
   return part ? { part } : undefined;
 }
 
@@ -118,7 +121,7 @@ export class CpuSampler {
       }
     }
     // Per process, then summed: a process that exits takes its ticks with it, which must not read as negative CPU.
-    const parts = new Map<string, { node: string; part: Part; uid?: string; cores: number; windowMs: number }>();
+    const parts = new Map<string, { node: string; part: Part; uid?: string; daemon?: string; cores: number; windowMs: number }>();
     for (const [pid, p] of this.#procs) {
       const stat = read(`/proc/${pid}/stat`);
       const readAt = Date.now();
@@ -130,7 +133,7 @@ export class CpuSampler {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ns = ((Number(f[11]) + Number(f[12])) * 1e9) / CLK_TCK;
       const r = this.#rate(`pid/${pid}`, ns, readAt);
-      const key = `${p.node}/${p.part}/${p.uid ?? ''}`;
+      const key = `${p.node}/${p.part}/${p.uid ?? p.daemon ?? ''}`;
       const acc = parts.get(key) ?? { ...p, cores: 0, windowMs: 0 };
       if (r) {
         acc.cores += r.rate;
@@ -146,7 +149,8 @@ export class CpuSampler {
         const s = podsPerNode.get(a.node) ?? { cores: 0, windowMs: 0 };
         podsPerNode.set(a.node, { cores: s.cores + a.cores, windowMs: Math.max(s.windowMs, a.windowMs) });
       } else {
-        this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: a.part, node: a.node, cores: a.cores, windowMs: a.windowMs });
+        // One record per runtime daemon at the same tick: analysis sums them into the node's runtime CPU.
+        this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: a.part, node: a.node, ...(a.daemon ? { id: a.daemon } : {}), cores: a.cores, windowMs: a.windowMs });
       }
     }
     for (const [node, s] of podsPerNode) this.#emit({ type: 'cpu', source: 'sampler/cpu', ts, scope: 'pods', node, cores: s.cores, windowMs: s.windowMs });

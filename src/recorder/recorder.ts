@@ -11,6 +11,7 @@ import { KafkaDelivery } from './kafka-delivery.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
+import { probeRuntime } from './runtime-probe.ts';
 import type { RuntimeProvider } from '../runtime/provider.ts';
 
 /** One cluster the recorder watches: its API server, its Consul and its Vault. */
@@ -23,6 +24,9 @@ export interface RecorderCluster {
   vaultPort: number;
   vaultToken: Secret | undefined;
 }
+
+/** The runtime probe's period: a `docker ps` every second per node would itself load the daemon it measures. */
+export const RUNTIME_PROBE_PERIOD_MS = 5000;
 
 export interface RecorderOptions {
   runId: string;
@@ -39,7 +43,7 @@ export interface RecorderOptions {
   /** Watchers only, no samplers: the baseline of the recorder-overhead benchmark. */
   samplers: boolean;
   /** The nodes' container runtime: which processes the CPU sampler counts as the runtime (containerd if unset). */
-  runtime?: Pick<RuntimeProvider, 'processPart'>;
+  runtime?: Pick<RuntimeProvider, 'processPart' | 'probeCommand' | 'name'>;
   /** Where node, runtime, kubelet and pod CPU come from (default: cpuSourcesFromEnv()). */
   cpuSources?: readonly CpuSource[];
 }
@@ -131,6 +135,11 @@ export class Recorder {
         this.#sampler('cpu', this.o.samplePeriodMs, () => cpu.sample());
       } else if (sources.includes('docker')) {
         this.emit({ type: 'gap', source: 'sampler/cpu', from: new Date().toISOString(), reason: 'unsupported', error: 'no cgroup v1 accounting for Docker containers on this host: per-node CPU is not observed' });
+      }
+      if (this.o.runtime) {
+        const runtime = this.o.runtime;
+        // Each node on its own clock: a node whose runtime hangs must not delay the probes of the others.
+        for (const n of this.o.nodes) this.#sampler(`runtime-${n.name}`, RUNTIME_PROBE_PERIOD_MS, () => probeRuntime(n, runtime, this.emit));
       }
       if (sources.includes('kubelet')) {
         for (const c of this.o.clusters) {

@@ -18,4 +18,5 @@ export const containerd = {
   logDirs: ['/var/log/pods', '/var/log/containers'],
   processPart: (comm) => (comm === 'containerd' ? 'runtime' : comm.startsWith('containerd-shim') ? 'shims' : undefined),
   probeCommand: ['crictl', 'ps', '--quiet'],
+  bakes: true,
 } as const satisfies RuntimeProvider;

@@ -1,12 +1,13 @@
 import { loadSpecs } from '../images/catalog.ts';
 import { LabError } from '../util/errors.ts';
 import { containerd } from './containerd.ts';
+import { dockerRuntime } from './docker.ts';
 import type { RuntimeProvider } from './provider.ts';
 
 export type { RuntimeProvider } from './provider.ts';
 
 /** Every runtime the lab can run its nodes on; the first is the default. A new runtime is one entry here. */
-export const RUNTIMES = [containerd] as const satisfies readonly RuntimeProvider[];
+export const RUNTIMES = [containerd, dockerRuntime] as const satisfies readonly RuntimeProvider[];
 
 export type RuntimeName = (typeof RUNTIMES)[number]['name'];
 export const RUNTIME_NAMES: readonly RuntimeName[] = RUNTIMES.map((r) => r.name);

@@ -13,7 +13,9 @@
  *   creation, skipping what a node already has);
  * - `logDirs`: the node folders holding container logs, which log shippers mount;
  * - `processPart`: which processes inside a node are "the runtime" (and its shims) for CPU sampling;
- * - `probeCommand`: a runtime-latency probe run inside a node (lists containers through the runtime).
+ * - `probeCommand`: a runtime-latency probe run inside a node (lists containers through the runtime);
+ * - `bakes`: whether the lab's images can be baked into its node image (node-baked/bake.sh imports them
+ *   with containerd's `ctr`); a runtime that cannot has every image loaded at `lab up` instead.
  */
 export interface RuntimeProvider {
   readonly name: string;
@@ -31,10 +33,15 @@ export interface RuntimeProvider {
   loadImage(o: LoadImage): Promise<void>;
   /** Folders on a node where container logs live (mounted read-only into node shippers). */
   readonly logDirs: readonly string[];
-  /** Which part of the node a process is, by its name: the runtime itself, its shims, or neither. */
+  /**
+   * Which part of the node a process is, by its name: the runtime itself, its shims, or neither. A runtime
+   * of several daemons (dockerd over containerd) names each 'runtime'; the CPU sampler records them apart.
+   */
   processPart(comm: string): 'runtime' | 'shims' | undefined;
   /** A runtime-latency probe: run inside a node, it lists containers through the runtime. */
   readonly probeCommand: readonly string[];
+  /** Whether `node-baked/bake.sh` can bake lab images into this runtime's node image. */
+  readonly bakes: boolean;
 }
 
 export interface LoadImage {

@@ -4,6 +4,7 @@ import { configMap } from '../cluster/manifests.ts';
 import { consulConfigMap } from '../components/consul-config.ts';
 import { formatGoDuration } from '../util/duration.ts';
 import { agentExtraConfig } from './agent-config.ts';
+import { runtimeProvider } from '../runtime/index.ts';
 
 export const WORKLOAD_NS = 'devenv';
 export const APP_LABEL = 'devenv';
@@ -139,12 +140,15 @@ function appContainer(w: WorkloadInputs) {
   };
 }
 
-const logVolumes = [
-  { name: 'varlogpods', hostPath: { path: '/var/log/pods' } },
+// The runtime says where container logs live: under dockershim /var/log/pods holds links into dockerd's
+// /var/lib/docker/containers, which must be mounted at the same path for the links to resolve.
+const logVolumeName = (dir: string) => dir.replaceAll(/[^a-z0-9]/g, '');
+const logVolumes = (w: WorkloadInputs) => [
+  ...runtimeProvider(w.scenario.cluster.runtime).logDirs.map((path) => ({ name: logVolumeName(path), hostPath: { path } })),
   { name: 'shipper-state', emptyDir: {} },
 ];
-const logMounts = [
-  { name: 'varlogpods', mountPath: '/var/log/pods', readOnly: true },
+const logMounts = (w: WorkloadInputs) => [
+  ...runtimeProvider(w.scenario.cluster.runtime).logDirs.map((path) => ({ name: logVolumeName(path), mountPath: path, readOnly: true })),
   { name: 'shipper-state', mountPath: '/var/lib/shipper' },
 ];
 
@@ -180,12 +184,12 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
     containers: sidecar
       ? [
           appContainer(w),
-          { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'pod'), volumeMounts: logMounts },
+          { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'pod'), volumeMounts: logMounts(w) },
           metricsAgent(w, 'pod'),
           consulAgent(w, true),
         ]
       : [appContainer(w)],
-    volumes: sidecar ? [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME] : [],
+    volumes: sidecar ? [...logVolumes(w), { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME] : [],
   };
   const objs: Obj[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: WORKLOAD_NS, labels: { 'outage-lab/managed': 'true' } } },
@@ -217,11 +221,11 @@ export function renderWorkload(w: WorkloadInputs): Obj[] {
             terminationGracePeriodSeconds: 10,
             nodeSelector: { 'outage-lab/role': 'worker' },
             containers: [
-              { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'node'), volumeMounts: logMounts },
+              { name: 'shipper', image: w.images.apps, imagePullPolicy: 'Never', command: ['node', '/app/shipper.mjs'], env: shipperEnv(w, 'node'), volumeMounts: logMounts(w) },
               metricsAgent(w, 'node'),
               consulAgent(w, false),
             ],
-            volumes: [...logVolumes, { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME],
+            volumes: [...logVolumes(w), { name: 'consul-config', configMap: { name: 'consul-config' } }, GOSSIP_VOLUME],
           },
         },
       },

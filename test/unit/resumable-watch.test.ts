@@ -102,7 +102,7 @@ test('CPU parts: pod by cgroup, runtime, kubelet and shims by name', () => {
     part: 'pod',
     uid: '0f3c2a9e-1b2c-4d5e-8f90-123456789abc',
   });
-  assert.deepEqual(classify('containerd', '/docker/x/system.slice/containerd.service'), { part: 'runtime' });
+  assert.deepEqual(classify('containerd', '/docker/x/system.slice/containerd.service'), { part: 'runtime', daemon: 'containerd' });
   assert.deepEqual(classify('kubelet', '/docker/x/kubelet.slice/kubelet.service'), { part: 'kubelet' });
   assert.deepEqual(classify('containerd-shim', '/docker/x/system.slice/containerd.service'), { part: 'shims' });
   assert.equal(classify('systemd', '/docker/x/init.scope'), undefined);

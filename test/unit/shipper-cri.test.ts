@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { LogRecord } from '../../src/apps/pipeline/record.ts';
 import { parseCriLine, PartialJoiner } from '../../src/apps/shipper/cri.ts';
+import { parseDockerJsonLine } from '../../src/apps/shipper/docker-json.ts';
 import { FileTail, type TailOptions } from '../../src/apps/shipper/file-tail.ts';
 import { parsePodDir, sortLogFiles } from '../../src/apps/shipper/log-files.ts';
 import type { Cursor } from '../../src/apps/shipper/positions.ts';
@@ -91,6 +92,26 @@ class Collector implements Emitter {
   }
 }
 
+describe('Docker json-file line parsing (dockershim)', () => {
+  it('maps a record ending in a newline to a full line and one without to a partial one', () => {
+    assert.deepEqual(parseDockerJsonLine('{"log":"lab log line 7\\n","stream":"stdout","time":"2026-12-06T00:41:29.949807732Z"}'), {
+      time: '2026-12-06T00:41:29.949807732Z',
+      stream: 'stdout',
+      partial: false,
+      content: 'lab log line 7',
+    });
+    assert.deepEqual(parseDockerJsonLine('{"log":"first 16 KiB","stream":"stderr","time":"t"}'), { time: 't', stream: 'stderr', partial: true, content: 'first 16 KiB' });
+  });
+
+  it('refuses what is not a json-file record', () => {
+    for (const bad of ['{', '{"log":1,"stream":"stdout","time":"t"}', '{"log":"x\\n","stream":"tty","time":"t"}', '{"log":"x\\n","stream":"stdout"}', 'null', '[]']) {
+      assert.equal(parseDockerJsonLine(bad), null, bad);
+    }
+  });
+});
+
+const dockerJson = (msg: string, stream = 'stdout', end = '\n') => `${JSON.stringify({ log: msg + end, stream, time: '2026-12-06T00:41:29.949807732Z' })}\n`;
+
 const cri = (msg: string, stream = 'stdout', tag = 'F') => `2024-05-01T10:00:00.000000001Z ${stream} ${tag} ${msg}\n`;
 const opts: TailOptions = { readFrom: 'head', streams: new Set(['stdout', 'stderr']), chunkBytes: 64 * 1024 };
 
@@ -123,6 +144,30 @@ describe('FileTail', () => {
     assert.equal(stats.partialJoined, 1);
     assert.equal(c.records.every((r) => r.key === 'pod'), true);
     await t.close();
+  });
+
+  it('reads dockershim’s layout: 0.log links to dockerd’s json-file log; partial records join; dockerd’s own rotation is followed', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'docker-containers-'));
+    try {
+      const target = join(store, 'abc-json.log');
+      writeFileSync(target, dockerJson('one') + dockerJson('tw', 'stdout', '') + dockerJson('o') + dockerJson('err', 'stderr'));
+      symlinkSync(target, join(dir, '0.log'));
+      const c = new Collector();
+      const { t, stats } = tail(c);
+      await drain(t);
+      assert.deepEqual(c.values, ['one', 'two', 'err']);
+      assert.equal(stats.partialJoined, 1);
+      assert.equal(stats.parseErrors, 0);
+      // dockerd rotates by renaming the file under the link and starting a new one at the same path.
+      appendFileSync(target, dockerJson('late'));
+      renameSync(target, `${target}.1`);
+      writeFileSync(target, dockerJson('next'));
+      await drain(t);
+      assert.deepEqual(c.values, ['one', 'two', 'err', 'late', 'next']);
+      await t.close();
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   it('follows a kubelet rotation: drains the renamed file, then reads the new one', async () => {

@@ -131,3 +131,18 @@ test('the gossip key reaches Consul as a config file from the mounted Secret, ne
     assert.match(m, /secretName: consul-gossip, optional: true/, f);
   }
 });
+
+test('shippers mount where the runtime keeps logs: under Docker also dockerd’s json-file folder that /var/log/pods links into', () => {
+  const mounts = (variants: string[]) => {
+    const dep = renderWorkload(inputs(variants)).find((o) => o.kind === 'Deployment')!;
+    const shipper = container(dep.spec.template.spec, 'shipper');
+    const vols = new Map(dep.spec.template.spec.volumes.map((v: any) => [v.name, v.hostPath?.path]));
+    return shipper.volumeMounts.filter((m: any) => m.readOnly).map((m: any) => {
+      assert.equal(vols.get(m.name), m.mountPath, 'mounted at the same path as on the node, so links resolve');
+      return m.mountPath;
+    });
+  };
+  assert.ok(mounts(['sidecar']).includes('/var/log/pods'));
+  assert.ok(!mounts(['sidecar']).includes('/var/lib/docker/containers'));
+  assert.deepEqual(mounts(['sidecar', 'docker-runtime']), ['/var/log/pods', '/var/log/containers', '/var/lib/docker/containers']);
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
 import { makeRecord, type LogRecord } from '../pipeline/record.ts';
 import { parseCriLine, PartialJoiner, type StdStream } from './cri.ts';
+import { parseDockerJsonLine } from './docker-json.ts';
 import { listLogFiles, type LogFile } from './log-files.ts';
 import type { Cursor } from './positions.ts';
 import type { Emitter, SourceStats, Target } from './source.ts';
@@ -192,7 +193,8 @@ export class FileTail {
   }
 
   private toRecord(raw: string, lineEnd: number, cur: Current): LogRecord | null {
-    const e = parseCriLine(raw);
+    // Docker's json-file records start with '{', the CRI's with their time stamp.
+    const e = raw.startsWith('{') ? parseDockerJsonLine(raw) : parseCriLine(raw);
     if (!e) {
       this.deps.stats.parseErrors++;
       return null;

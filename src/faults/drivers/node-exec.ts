@@ -36,13 +36,20 @@ function checkTarget(t: TcpTarget): void {
   if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new DriverError(`probe port ${t.port} is not a TCP port`);
 }
 
-// From the first pod network namespace (containerd's CNI names them cni-<id>) that has an interface (a
-// dying pod's may not), else from the node's own.
+// From the first pod network namespace that has an interface (a dying pod's may not), else from the
+// node's own. containerd's CNI names them cni-<id> in `ip netns`; under dockershim they are dockerd's
+// sandbox namespaces in /var/run/docker/netns ("default" there is the node's own).
 // bash's /dev/tcp opens a plain TCP connection; `timeout` bounds a connect into a DROP rule.
 const PROBE = `
 for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1 | grep '^cni-'); do
   ip netns exec "$ns" ip -o link show eth0 >/dev/null 2>&1 || continue
   if ip netns exec "$ns" timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected pod netns $ns"; else echo "blocked pod netns $ns"; fi
+  exit 0
+done
+for f in /var/run/docker/netns/*; do
+  [ -e "$f" ] && [ "\${f##*/}" != default ] || continue
+  nsenter --net="$f" ip -o link show eth0 >/dev/null 2>&1 || continue
+  if nsenter --net="$f" timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected pod netns \${f##*/}"; else echo "blocked pod netns \${f##*/}"; fi
   exit 0
 done
 if timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected node netns"; else echo "blocked node netns"; fi`;

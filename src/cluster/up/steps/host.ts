@@ -1,7 +1,7 @@
 // The host's part: an engine, the lab's images, the node images with them baked in, and kind.
 import { ensureDocker } from '../../../host/docker.ts';
 import { ensureImages } from '../../../images/build.ts';
-import { bakeEnabled, ensureNodeImages } from '../../../images/bake.ts';
+import { bakeEnabled, ensureNodeImages, unbaked } from '../../../images/bake.ts';
 import { task } from '../../../ui/progress.ts';
 import { ensureKind } from '../../kind.ts';
 import type { UpStep } from '../context.ts';
@@ -31,9 +31,16 @@ export const nodeImages: UpStep = {
   name: 'node images',
   run: (ctx) =>
     task('Node images', async (t) => {
-      const n = await ensureNodeImages(ctx.images, (x) => t.step(x), ctx.runtime.nodeImage);
+      // A runtime whose node image cannot be baked gets the plain image; every lab image is loaded at up time.
+      const n = ctx.runtime.bakes ? await ensureNodeImages(ctx.images, (x) => t.step(x), ctx.runtime.nodeImage) : { ...unbaked(ctx.images[ctx.runtime.nodeImage]!), bakedNow: [] };
       const what = [...new Set([...n.baked['control-plane'], ...n.baked.worker].map(shortName))];
-      t.detail(!bakeEnabled() ? 'plain node image (LAB_BAKE=off)' : `${what.join(', ')} baked in${n.bakedNow.length ? `, ${n.bakedNow.length} step(s) baked now` : ', cached'}`);
+      t.detail(
+        !ctx.runtime.bakes
+          ? `plain node image (${ctx.runtime.name} nodes load the lab images at up time)`
+          : !bakeEnabled()
+            ? 'plain node image (LAB_BAKE=off)'
+            : `${what.join(', ')} baked in${n.bakedNow.length ? `, ${n.bakedNow.length} step(s) baked now` : ', cached'}`,
+      );
       ctx.nodeImages = n;
     }),
 };

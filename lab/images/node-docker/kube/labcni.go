@@ -1,0 +1,1 @@
+../../node/kube/labcni.go
