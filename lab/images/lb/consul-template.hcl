@@ -1,11 +1,13 @@
 # Retries never end: an LB whose generator cannot reach Consul keeps serving the last config it rendered
 # (stale), which is the failure the lab measures. consul-template's default (12 attempts) would exit and
 # take HAProxy down with it, a different and louder failure than the platform's.
-retry {
-  enabled     = true
-  attempts    = 0
-  backoff     = "250ms"
-  max_backoff = "5s"
+consul {
+  retry {
+    enabled     = true
+    attempts    = 0
+    backoff     = "250ms"
+    max_backoff = "5s"
+  }
 }
 
 template {
