@@ -10,6 +10,9 @@ export interface LbOptions {
   consulAddr: string;
   /** HAProxy's own health checks on top of Consul's: off trusts Consul alone (see lab/images/lb). */
   serverChecks: boolean;
+  /** Pod networks and the node address each is behind (see lab/images/lb/entrypoint.sh). */
+  routes?: readonly { cidr: string; via: string }[];
+  network?: string;
   timeoutConnectMs?: number;
   timeoutServerMs?: number;
 }
@@ -21,9 +24,13 @@ export function lbContainerSpec(o: LbOptions): ContainerSpec {
     env: {
       CONSUL_HTTP_ADDR: o.consulAddr,
       LB_SERVER_CHECKS: o.serverChecks ? 'on' : 'off',
+      ...(o.routes?.length ? { LB_ROUTES: o.routes.map((r) => `${r.cidr}=${r.via}`).join(' ') } : {}),
       ...(o.timeoutConnectMs ? { LB_TIMEOUT_CONNECT: `${o.timeoutConnectMs}ms` } : {}),
       ...(o.timeoutServerMs ? { LB_TIMEOUT_SERVER: `${o.timeoutServerMs}ms` } : {}),
     },
     ports: [LB_PORTS.traffic, LB_PORTS.stats],
+    ...(o.network ? { network: o.network } : {}),
+    // Routes are set inside the LB's own network namespace only; nothing on the host changes.
+    ...(o.routes?.length ? { runArgs: ['--cap-add', 'NET_ADMIN'] } : {}),
   };
 }
