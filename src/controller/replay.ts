@@ -12,6 +12,7 @@ import { phasesOnTheClock } from './replay/steps/phases.ts';
 import { prepareCluster } from './replay/steps/prepare-cluster.ts';
 import { startRecorder } from './replay/steps/start-recorder.ts';
 import { workloadReady } from './replay/steps/workload-ready.ts';
+import { startUsers } from './replay/steps/users.ts';
 import { writeRunFolder } from './replay/steps/write-run-folder.ts';
 
 export type { ReplayOptions, ReplayResult } from './replay/context.ts';
@@ -21,7 +22,7 @@ export { notHealedLine } from './replay/steps/heal-and-stop.ts';
  * A replay as named steps sharing one RunContext (replay/context.ts). After them, whatever happened,
  * `healAndStop` (replay/steps/heal-and-stop.ts), then the run folder is completed.
  */
-export const REPLAY_STEPS: readonly ReplayStep[] = [prepareCluster, freshWorkload, startRecorder, workloadReady, phasesOnTheClock, drainStep];
+export const REPLAY_STEPS: readonly ReplayStep[] = [prepareCluster, freshWorkload, startRecorder, workloadReady, startUsers, phasesOnTheClock, drainStep];
 
 /**
  * One replay: the cluster the scenario asks for, a fresh workload at steady state, then the phases on a

@@ -264,6 +264,35 @@ export interface MetaRecord extends Base {
   details?: Record<string, unknown>;
 }
 
+/** How a request through the LB failed, as the user would tell it apart (see src/traffic/classify.ts). */
+export type TrafficErrorClass = 'refused' | 'timeout' | 'no-backend' | 'dead-backend' | 'http-5xx' | 'other';
+
+/** One second of the load generator's requests through the LB: what the platform's users felt. */
+export interface TrafficRecord extends Base {
+  type: 'traffic';
+  /** Requests started in this second ([ts, ts + 1 s)) whose outcome is known. */
+  sent: number;
+  ok: number;
+  errors: Partial<Record<TrafficErrorClass, number>>;
+  /** Latency of the successful requests of this second (absent when none succeeded). */
+  p50Ms?: number;
+  p99Ms?: number;
+  maxMs?: number;
+  target?: string;
+}
+
+/** One look at the LB: the config it serves (when rendered) and its servers as HAProxy sees them. */
+export interface LbRecord extends Base {
+  type: 'lb';
+  /** When consul-template last rendered the config HAProxy serves (ISO, from the LB itself). */
+  rendered?: string;
+  backend: string;
+  /** Server names are `<consul node>:<service id>`; address is ip:port. */
+  servers?: { name: string; address: string; status: string }[];
+  /** Present when the LB could not be read; a failed read is data, not a gap. */
+  error?: string;
+}
+
 export interface RecordByType {
   phase: PhaseRecord;
   fault: FaultRecord;
@@ -283,6 +312,8 @@ export interface RecordByType {
   gap: GapRecord;
   note: NoteRecord;
   meta: MetaRecord;
+  traffic: TrafficRecord;
+  lb: LbRecord;
 }
 
 export type RecordType = keyof RecordByType;
@@ -312,6 +343,8 @@ const KNOWN_TYPES: { [K in RecordType]: true } = {
   gap: true,
   note: true,
   meta: true,
+  traffic: true,
+  lb: true,
 };
 
 export const RECORD_TYPES = Object.freeze(Object.keys(KNOWN_TYPES) as RecordType[]);

@@ -127,7 +127,10 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
   // Every run made before `cluster.runtime` existed ran containerd: the default stays out of the hash, so
   // those runs keep counting for their matrix arm.
   const { runtime, ...clusterRest } = rest.cluster;
-  const hashed = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
+  const withRuntime = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
+  // Likewise every run before the LB tier sent no traffic: without traffic a run is what it was.
+  const { traffic, ...withoutTraffic } = withRuntime;
+  const hashed = traffic.ratePerSec === 0 ? withoutTraffic : withRuntime;
   const result = {
     ...behaviour,
     file: meta.file,

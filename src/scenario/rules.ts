@@ -127,5 +127,15 @@ export function checkRules(s: Draft): RawIssue[] {
       add(['kafka', 'placement'], s.kafka.placement, 'external with clusters: 2', 'two clusters share the one Kafka outside them');
     }
   }
+  // ---- traffic: the LB tier exists for one cluster of sidecar pods only, so far -------------------
+  if (s.traffic.ratePerSec > 0) {
+    // DaemonSet agents listen on 127.0.0.1 of their own pod, so app pods cannot register through them yet.
+    if (s.variant === 'daemonset') {
+      add(['traffic', 'ratePerSec'], s.traffic.ratePerSec, '0 with variant daemonset', 'not implemented: app pods are not registered through the node agents yet, so the LB would have no backends');
+    }
+    if (s.clusters === 2) {
+      add(['traffic', 'ratePerSec'], s.traffic.ratePerSec, '0 with clusters: 2', 'not implemented: the LB tier generates from one cluster\'s Consul');
+    }
+  }
   return issues;
 }

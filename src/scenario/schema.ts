@@ -193,6 +193,15 @@ export const SCENARIO_SPEC: Spec = {
         watchHeartbeat: { kind: 'duration', min: 5_000, default: '60s', fixed: 'not read: the recorder\'s watches end and resume every 25 s on their own (resumable-watch.ts)' },
       },
     },
+    traffic: {
+      kind: 'object',
+      doc: 'Users of the dev environments: requests from the host through the LB generated from Consul (lab/images/lb).',
+      fields: {
+        ratePerSec: { kind: 'number', min: 0, max: 200, default: 0, doc: 'requests per second through the LB to the dev-env apps; 0 runs no LB tier' },
+        timeout: { kind: 'duration', min: 100, max: 30_000, default: '5s', doc: 'a user gives up after this long (counted as a timeout)' },
+        lbServerChecks: { kind: 'bool', default: false, doc: 'HAProxy health checks on top of Consul\'s; false trusts the catalog alone, as an LB generated from Consul does' },
+      },
+    },
     recovery: {
       kind: 'object',
       fields: {

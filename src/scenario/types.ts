@@ -92,6 +92,12 @@ export interface ScenarioData {
     samplePeriodMs: number;
     watchHeartbeatMs: number;
   };
+  /** Requests through the LB tier; ratePerSec 0 runs none. */
+  traffic: {
+    ratePerSec: number;
+    timeoutMs: number;
+    lbServerChecks: boolean;
+  };
   recovery: {
     timeoutMs: number;
     latencyTolerance: number;

@@ -94,6 +94,7 @@ test('a minimal scenario resolves every default, in ms, frozen', () => {
     ],
     remedy: null,
     recorder: { samplePeriodMs: 1_000, watchHeartbeatMs: 60_000 },
+    traffic: { ratePerSec: 0, timeoutMs: 5_000, lbServerChecks: false },
     recovery: { timeoutMs: 600_000, latencyTolerance: 0.2 },
   };
   const { file, variants, sources, totalMs, perCluster, hash, ...data } = s;

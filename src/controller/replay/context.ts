@@ -8,6 +8,7 @@ import type { HistoryWriter } from '../../history/writer.ts';
 import type { ImageSource } from '../../images/build.ts';
 import type { NodeTarget } from '../../recorder/cpu-sampler.ts';
 import type { Recorder } from '../../recorder/recorder.ts';
+import type { UserTier } from '../../lb/user-tier.ts';
 import type { ResolvedScenario } from '../../scenario/index.ts';
 import { ensureDir, runsDir, stateDir } from '../../util/paths.ts';
 import { fileStamp } from '../../util/time.ts';
@@ -71,6 +72,8 @@ export class RunContext {
   live!: LiveStatus;
   nodes!: NodeTarget[];
   recorder: Recorder | undefined;
+  /** users: the LB tier and its load generator, when the scenario sends traffic. */
+  users: UserTier | undefined;
   /** workload ready: the one handle on the network; its presence means the phases began. */
   driver: KafkaFaultDriver | undefined;
   /** drain: each pod's count the drain waited for (the apps keep writing after it). */

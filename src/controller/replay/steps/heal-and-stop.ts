@@ -27,6 +27,8 @@ export async function healAndStop(ctx: RunContext): Promise<void> {
     info(notHealedLine(reason));
   }
   const { recorder, history } = ctx;
+  // Users stop before the recorder so their last seconds land in the history.
+  await ctx.users?.stop().catch(() => {});
   if (recorder) {
     await recorder.stop().catch(() => {});
     history?.append({ type: 'kafka', source: 'recorder/final', topic: 'logs', delivered: recorder.delivery.totals() });
