@@ -1,6 +1,7 @@
 // Opens reports built from the SYNTHETIC fixture history in Debian's headless Chromium (never a
 // downloaded browser): every chart must draw, nothing may log an error, nothing may be fetched from
-// anywhere but the file itself. Saves docs/report.png for the README.
+// anywhere but the file itself. The screenshot goes to a temp folder: the README's picture is of a real
+// run (`npm run screenshot -- runs/<id>`), never of this fixture.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,12 +10,10 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildRunReport } from '../../src/report/build.ts';
 import { buildAnswersReport, buildComparison } from '../../src/report/compare-build.ts';
-import { repoRoot } from '../../src/util/paths.ts';
 import { CHROMIUM as CHROMIUM_PACKAGE, ensureHostProgram } from '../../src/host/packages.ts';
 import { writeSyntheticRunFolder } from '../fixtures/synthetic-run.ts';
 
 const CHROMIUM = process.env.LAB_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOT = path.join(repoRoot, 'docs', 'report.png');
 
 let context: BrowserContext;
 let work: string;
@@ -84,7 +83,7 @@ async function assertChartsDrawn(v: Visit, expected: number): Promise<void> {
   assert.deepEqual(v.foreign, [], 'no requests outside file://');
 }
 
-test('run report: every chart draws, no errors, no network; screenshot for the README', async () => {
+test('run report: every chart draws, no errors, no network; a screenshot of it renders', async () => {
   const dir = path.join(work, 'runs', 'synthetic-target-2019');
   writeSyntheticRunFolder(dir);
   const r = await buildRunReport(dir, Date.UTC(2026, 10, 26, 4, 0, 0));
@@ -94,7 +93,7 @@ test('run report: every chart draws, no errors, no network; screenshot for the R
   const local = await v.page.$$eval('time[data-ms] + .local', (els) => els.map((e) => e.textContent ?? ''));
   assert.ok(local.length > 10);
   assert.ok(local.some((t) => /04:11:30/.test(t)), `local (Berlin) time of the cut shown: ${local.slice(0, 3).join(' | ')}`);
-  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  const SCREENSHOT = path.join(work, 'report.png');
   await v.page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1400, height: 1750 }, fullPage: true });
   assert.ok(fs.statSync(SCREENSHOT).size > 50_000);
   await v.page.close();

@@ -28,7 +28,10 @@ test('lab up brings a real cluster with Kafka, Consul and Vault; lab down remove
     assert.match(await consulLeader(c), /:8300$/);
     const m = await memberCounts(c);
     assert.ok(m.alive >= 4, `at least 3 servers and Vault's agent alive, saw ${JSON.stringify(m)}`);
-    assert.ok((await consulKvRoundTrip(c)) >= 0);
+    // The round trip throws unless it reads back what it wrote; the time must be a real measurement.
+    const ms = await consulKvRoundTrip(c, `outage-lab/e2e-${process.pid}`);
+    assert.ok(Number.isFinite(ms) && ms > 0 && ms < 30_000, `Consul KV round trip took ${ms} ms`);
+    assert.equal(((await c.kv.get(`outage-lab/e2e-${process.pid}`)) as unknown as { Value?: string } | undefined)?.Value !== undefined, true, 'the key written is there');
   });
   await t.test('Vault is initialised, unsealed, and serves KV', async () => {
     const h = await vaultHealth(s.vaultHostPort);
@@ -36,7 +39,8 @@ test('lab up brings a real cluster with Kafka, Consul and Vault; lab down remove
     assert.equal(h.sealed, false);
     const creds = loadCredentials();
     assert.ok(creds);
-    assert.ok((await vaultKvRoundTrip(s.vaultHostPort, creds.rootToken)) >= 0);
+    const ms = await vaultKvRoundTrip(s.vaultHostPort, creds.rootToken);
+    assert.ok(Number.isFinite(ms) && ms > 0 && ms < 30_000, `Vault KV round trip took ${ms} ms`);
   });
   await t.test('lab status shows the nodes and healthy components, and no secret', async () => {
     const st = await lab(['status']);
