@@ -17,6 +17,10 @@ import { median } from './stats.ts';
 
 export { ERROR_MINUTE_THRESHOLD } from './users-minutes.ts';
 
+/** What a figure of what users felt is in a run that sent no traffic: not measured, which is not 0. */
+export const NO_TRAFFIC = 'not measured: the run sent no traffic through the LB';
+export const isNoTraffic = (v: Maybe<number | null> | undefined): boolean => v !== null && v !== undefined && typeof v === 'object' && v.reason === NO_TRAFFIC;
+
 export interface UsersOptions {
   /** Requests per second the scenario asked for (traffic.ratePerSec); else read from the records. */
   ratePerSec?: number;
