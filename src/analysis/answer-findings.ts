@@ -553,12 +553,13 @@ export function usersFindings(arms: readonly ArmResult[], refs: (arm: string) =>
     const runs = refs(a.arm);
     const m = (key: string) => a.metrics[key] ?? metricSpread(metricByKey(key), runs);
     const say = (key: string) => describeSpread(m(key));
+    if (!runs.some((r) => r.summary.users)) return { kind: 'note', text: `What users felt, ${a.label} (n = ${a.runs.length}): ${NOT_MEASURED_NO_TRAFFIC}.${cite(a.runs)}`, runs: a.runs };
     return {
       kind: 'note',
       text:
-        `What users felt, ${a.label} (n = ${a.runs.length}): ${metricByKey('userErrorMinutes').label} ${say('userErrorMinutes')}; ` +
-        `worst minute ${say('userWorstMinuteShare')} of requests failed; users\u2019 traffic back after the restore ${say('userRecoveryMs')} ` +
-        `(the platform: ${say('timeToRecoverMs')}); longest stale LB config ${say('lbLongestStaleMs')}.${cite(a.runs)}`,
+        `What users felt, ${a.label} (n = ${a.runs.length}): ${metricByKey('userErrorMinutes').label}: ${say('userErrorMinutes')}. ` +
+        `Share of requests failed in the worst minute: ${say('userWorstMinuteShare')}. Users\u2019 traffic back after the restore: ${say('userRecoveryMs')} ` +
+        `(the platform: ${say('timeToRecoverMs')}). Longest stale LB config: ${say('lbLongestStaleMs')}.${cite(a.runs)}`,
       runs: a.runs,
     };
   });
