@@ -72,14 +72,14 @@ export function usersCharts(s: RunSummary, series: RunSeries, bands: Band[], tim
     timeChart({
       id: 'users-lb',
       title: 'The LB against Kubernetes',
-      hint: `Servers the LB lists (each look at it), servers for pods no longer running ("gone") and running pods it does not list ("missing"). Failed looks along the bottom.${us.lb ? '' : ' No LB looks in the history.'}`,
+      hint: `Servers the LB lists at each look at it ("listed"), of them those for pods no longer running ("gone"), and running app pods it does not list ("missing"). Failed looks along the bottom.${us.lb ? '' : ' No LB looks in the history.'}`,
       yAxes: [{ name: 'servers', min: 0, integer: true }],
       bands: all,
       series: us.lb
         ? [
-            { name: 'servers listed', data: relSeries(us.lb.servers, t0), step: true, color: '#2a6fdb' },
-            { name: 'gone (listed, not running)', data: relSeries(us.lb.gone, t0), step: true, area: true, color: '#d9483b' },
-            { name: 'missing (running, not listed)', data: relSeries(us.lb.missing, t0), step: true, area: true, color: '#f08c2e' },
+            { name: 'listed', data: relSeries(us.lb.servers, t0), step: true, color: '#2a6fdb' },
+            { name: 'gone', data: relSeries(us.lb.gone, t0), step: true, area: true, color: '#d9483b' },
+            { name: 'missing', data: relSeries(us.lb.missing, t0), step: true, area: true, color: '#f08c2e' },
             { name: 'failed looks', type: 'scatter', data: us.lb.failed.map((t) => [rel(t, t0), 0]), color: '#7a8b99', symbolSize: 6 },
           ]
         : [],
@@ -107,7 +107,7 @@ ${kpi('worst minute', w ? fmtHtml(w.errorShare, 'ratio') : html`<span class="mut
 ${kpi('availability over the phases', fmtHtml(u.total.availability, 'ratio'), `${fmtNumber(u.total.sent, 'count')} requests, ${fmtNumber(u.total.failed, 'count')} failed`)}
 ${kpi('users\u2019 traffic back after the restore', usersBack, html`the platform: ${internal ?? fmtHtml(s.recovery.timeToRecoverMs, 'ms', 'not recovered')}`)}
 ${kpi('longest stale LB config', lb ? fmtHtml(lb.longestStaleMs, 'ms') : html`<span class="unknown" title="no LB looks in the history">unknown</span>`, lb ? html`longest without a new render ${fmtHtml(lb.longestFrozenMs, 'ms')}` : '')}
-${kpi('LB looks failed', lb ? html`${fmtNumber(lb.failedLooks, 'count')}` : html`<span class="muted">–</span>`, lb ? `of ${fmtNumber(lb.looks, 'count')}; longest run ${formatDuration(lb.longestFailedMs)}` : '')}
+${kpi('LB looks failed', lb ? html`${fmtNumber(lb.failedLooks, 'count')}` : html`<span class="muted">–</span>`, lb ? `of ${fmtNumber(lb.looks, 'count')}${lb.failedLooks ? `; longest run ${formatDuration(lb.longestFailedMs)}` : ''}` : '')}
 </div>
 <div class="grid" style="margin-top:14px">${chartCard(byId['users-requests']!, true)}</div>
 <div class="grid two" style="margin-top:14px">${chartCard(byId['users-latency']!)}${chartCard(byId['users-lb']!)}</div>
