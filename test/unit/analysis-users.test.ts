@@ -141,7 +141,8 @@ test('stale LB: a backend for an evicted pod kept 20 s without a render, a new p
     app(0, 'a'),
     app(0, 'b'),
     app(0, 'c'),
-    app(130, 'a', { evicted: true, phase: 'Failed' }),
+    // Marked evicted while its phase still reads Running (the kubelet has not reported it Failed yet).
+    app(130, 'a', { evicted: true }),
     app(131, 'd', { phase: 'Pending' }),
     app(140, 'd'),
     // Consul (drowning) keeps a until 150; consul-template renders then, without d until 148.
