@@ -143,6 +143,8 @@ test('stale LB: a backend for an evicted pod kept 20 s without a render, a new p
     app(0, 'c'),
     // Marked evicted while its phase still reads Running (the kubelet has not reported it Failed yet).
     app(130, 'a', { evicted: true }),
+    // A later status update without the mark: an evicted pod does not come back.
+    app(135, 'a'),
     app(131, 'd', { phase: 'Pending' }),
     app(140, 'd'),
     // Consul (drowning) keeps a until 150; consul-template renders then, without d until 148.
