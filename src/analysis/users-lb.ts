@@ -71,15 +71,15 @@ export function lbAnalysis(
   appNamespace = APP_NAMESPACE,
 ): { metrics: LbMetrics; series: LbSeries } | null {
   if (!sorted.some((r) => r.type === 'lb')) return null;
-  const phase = new Map<string, { name: string; running: boolean; phase?: string }>();
+  const pods = new Map<string, AppPod>();
   const looks: Look[] = [];
   const series: LbSeries = { servers: [], gone: [], missing: [], failed: [] };
   for (const r of sorted) {
-    if (r.type === 'pod' && r.ns === appNamespace && r.ownerKind !== 'DaemonSet') foldPod(phase, r);
+    if (r.type === 'pod' && r.ns === appNamespace && r.ownerKind !== 'DaemonSet') foldPod(pods, r);
     if (r.type !== 'lb') continue;
     const t = ts(r);
     if (t < window.from || t >= window.to) continue;
-    looks.push(look(r, t, phase, coverage, series));
+    looks.push(look(r, t, pods, coverage, series));
   }
   const blindSpots = coverage.overlapping(['lb', 'pod'], window.from, window.to);
   // A silence of the LB looks (no record at all) is a failed look in its middle: something may have happened there.
@@ -112,14 +112,22 @@ export function lbAnalysis(
   };
 }
 
-function foldPod(pods: Map<string, { name: string; running: boolean; phase?: string }>, r: PodRecord): void {
-  const prev = pods.get(r.uid);
-  const phase = r.phase ?? prev?.phase;
-  const running = r.event !== 'deleted' && phase === 'Running' && !r.deletionTimestamp && !r.evicted;
-  pods.set(r.uid, { name: r.name, running, ...(phase ? { phase } : {}) });
+interface AppPod {
+  name: string;
+  running: boolean;
+  phase?: string;
+  /** Evicted, being deleted or deleted: a later record without those marks does not bring it back. */
+  ended: boolean;
 }
 
-function look(r: LbRecord, t: number, pods: Map<string, { name: string; running: boolean }>, coverage: Coverage, series: LbSeries): Look {
+function foldPod(pods: Map<string, AppPod>, r: PodRecord): void {
+  const prev = pods.get(r.uid);
+  const phase = r.phase ?? prev?.phase;
+  const ended = (prev?.ended ?? false) || r.event === 'deleted' || !!r.deletionTimestamp || r.evicted === true;
+  pods.set(r.uid, { name: r.name, running: !ended && phase === 'Running', ended, ...(phase ? { phase } : {}) });
+}
+
+function look(r: LbRecord, t: number, pods: Map<string, AppPod>, coverage: Coverage, series: LbSeries): Look {
   if (r.error !== undefined || !r.servers) {
     series.failed.push(t);
     return { t, stale: null, failed: true, gone: 0, missing: 0 };
