@@ -1,8 +1,9 @@
 // What the platform's users felt (issue 16): the load generator's requests through the LB generated from
 // Consul, and the LB's own state. Only runs with traffic records get this section; every other run's
 // summary is what it always was. Figures cover the scenario's phases (first phase start to last phase
-// end), so arms whose drains last differently compare over the same stretch.
-import type { HistoryRecord } from '../history/records.ts';
+// end), so arms whose drains last differently compare over the same stretch; users' recovery, like the
+// platform's, looks on until the users stop.
+import type { HistoryRecord, TrafficErrorClass } from '../history/records.ts';
 import type { Coverage } from './coverage.ts';
 import type { RecoveryOptions } from './recovery.ts';
 import { DEFAULT_SUSTAIN_MS } from './recovery.ts';
@@ -12,7 +13,6 @@ import { type Maybe, unknown } from './unknown.ts';
 import { lbAnalysis, type LbMetrics, type LbSeries } from './users-lb.ts';
 import { ERROR_MINUTE_THRESHOLD, errorMinutes, minutes, tally, worstMinute, type TrafficTally, type UserMinute, type WorstMinute } from './users-minutes.ts';
 import { ERROR_CLASSES, secondsIn, secondsTable, stretches, sums, weightedQuantile, type SecondsTable } from './users-seconds.ts';
-import type { TrafficErrorClass } from '../history/records.ts';
 import { median } from './stats.ts';
 
 export { ERROR_MINUTE_THRESHOLD } from './users-minutes.ts';
