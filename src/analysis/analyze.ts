@@ -16,6 +16,7 @@ import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
 import { buildTimeline, sortHistory, ts, type PhaseWindow } from './timeline.ts';
 import { splitAnalysis, type SplitMetrics } from './split.ts';
 import type { Maybe } from './unknown.ts';
+import { usersAnalysis, type UsersMetrics, type UsersOptions, type UsersSeries } from './users.ts';
 
 export const SUMMARY_SCHEMA = 'outage-lab/summary@1';
 
@@ -29,6 +30,8 @@ export interface AnalyzeInput {
   runId?: string;
   recovery?: RecoveryOptions;
   coverage?: CoverageOptions;
+  /** What-users-felt settings beyond the scenario's (the error-minute threshold). */
+  users?: UsersOptions;
 }
 
 /** The scenario values comparisons group by, flattened from the resolved scenario. */
@@ -92,6 +95,11 @@ export interface RunSummary {
    * observer's pool (see PoolMetrics.observers); each pool is here.
    */
   split?: SplitMetrics;
+  /**
+   * Runs with traffic records only (scenario traffic.ratePerSec > 0): what users felt through the LB
+   * generated from Consul. Absent otherwise, so a run without traffic summarises exactly as before.
+   */
+  users?: UsersMetrics;
 }
 
 export interface FaultMark {
@@ -120,6 +128,8 @@ export interface RunSeries {
   vaultLatency: LatencySeries;
   delivery: DeliverySeries;
   lineageTree: LineageTreeNode[];
+  /** Runs with traffic records only. */
+  users?: UsersSeries;
 }
 
 export interface RunAnalysis {
@@ -179,6 +189,12 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     recovery: recoveryOpts,
   });
 
+  const users = usersAnalysis(sorted, timeline, coverage, {
+    ...(scenario ? { ratePerSec: scenario.traffic.ratePerSec } : {}),
+    recovery: recoveryOpts,
+    ...input.users,
+  });
+
   const warnings = input.warnings ?? [];
   const faults: FaultMark[] = sorted
     .filter((r) => r.type === 'fault')
@@ -219,6 +235,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     runtime,
     recovery,
     ...(split ? { split } : {}),
+    ...(users ? { users: users.metrics } : {}),
   };
   return {
     summary,
@@ -237,6 +254,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
       vaultLatency: vault.series,
       delivery: delivery.series,
       lineageTree: lineage.tree,
+      ...(users ? { users: users.series } : {}),
     },
   };
 }

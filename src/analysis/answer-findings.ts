@@ -9,6 +9,7 @@ import { isNotBack } from './consul.ts';
 import { fmtNumber } from './text.ts';
 import type { ClusterFigures } from './split.ts';
 import { isUnknown, unknown as unknownValue, type Maybe, type Unknown } from './unknown.ts';
+import { isNoTraffic } from './users.ts';
 
 export interface RunRef {
   id: string;
@@ -42,6 +43,9 @@ export interface Finding {
   runs: string[];
 }
 
+
+/** A metric of what users felt in runs that sent no traffic through the LB. */
+export const NOT_MEASURED_NO_TRAFFIC = 'not measured (no traffic through the LB)';
 
 export function metricSpread(def: MetricDef, runs: readonly RunRef[]): MetricSpread {
   const values = runs.map((r) => ({ run: r.id, value: def.get(r.summary) }));
@@ -80,8 +84,13 @@ function describeUnknowns(m: MetricSpread): string | null {
   const all = m.values.map((v) => v.value).filter((v): v is Unknown => v !== null && isUnknown(v));
   // A pool that never settled is a finding, not a blind recorder: said in words, apart from the unknowns.
   const notBack = all.filter(isNotBack);
-  const bounded = all.filter((u): boolean => !isNotBack(u));
-  const ended = notBack.length ? `not back by the end in ${notBack.length} of ${m.values.length} runs (at least ${fmtNumber(Math.min(...notBack.map((u) => u.observed ?? 0)), m.unit)})` : null;
+  // A run that sent no users' traffic did not measure what users felt: said so, never a blind recorder.
+  const notMeasured = all.filter(isNoTraffic).length;
+  const bounded = all.filter((u): boolean => !isNotBack(u) && !isNoTraffic(u));
+  const ended = [
+    notBack.length ? `not back by the end in ${notBack.length} of ${m.values.length} runs (at least ${fmtNumber(Math.min(...notBack.map((u) => u.observed ?? 0)), m.unit)})` : '',
+    notMeasured ? (notMeasured === m.values.length ? NOT_MEASURED_NO_TRAFFIC : `not measured in ${notMeasured} of ${m.values.length} runs (no traffic through the LB)`) : '',
+  ].filter(Boolean).join('; ') || null;
   if (bounded.length === 0) return ended;
   const why = [...new Set(bounded.filter((u) => u.bound && u.observed !== undefined).map((u) => u.reason.split(/[,(]/)[0]!.trim()))];
   const lower = bounded.filter((u) => u.bound === 'lower' && u.observed !== undefined).map((u) => u.observed!);
@@ -182,6 +191,8 @@ export function compareArms(base: ArmResult, other: ArmResult, key: string): Com
   const a = base.metrics[key];
   const b = other.metrics[key];
   if (!a || !b || a.values.length === 0 || b.values.length === 0) return null;
+  // Nothing to compare where one side never measured it (no users' traffic): the table says "not measured".
+  if ([a, b].some((m) => m.values.every((v) => isNoTraffic(v.value)))) return null;
   const runs = [...base.runs, ...other.runs];
   const na = a.values.length;
   const nb = b.values.length;
@@ -525,4 +536,31 @@ export function runtimeFindings(runs: RunRef[]): Finding[] {
     runs: ids,
   });
   return out;
+}
+
+/**
+ * What users felt, per arm with its n: user-facing error minutes, the worst minute, and when users' traffic
+ * was back beside when the platform was. Runs that sent no traffic say "not measured", never 0.
+ */
+export function usersFindings(arms: readonly ArmResult[], refs: (arm: string) => RunRef[]): Finding[] {
+  const measured = arms.filter((a) => a.runs.length);
+  const all = measured.flatMap((a) => a.runs);
+  const withTraffic = measured.flatMap((a) => refs(a.arm)).filter((r) => r.summary.users);
+  if (withTraffic.length === 0) {
+    return [{ kind: 'note', text: `What users felt: ${NOT_MEASURED_NO_TRAFFIC.replace(/^not measured /, 'not measured in these runs ')}; a replay with \`--variant users\` sends it.${cite(all)}`, runs: all }];
+  }
+  return measured.map((a) => {
+    const runs = refs(a.arm);
+    const m = (key: string) => a.metrics[key] ?? metricSpread(metricByKey(key), runs);
+    const say = (key: string) => describeSpread(m(key));
+    if (!runs.some((r) => r.summary.users)) return { kind: 'note', text: `What users felt, ${a.label} (n = ${a.runs.length}): ${NOT_MEASURED_NO_TRAFFIC}.${cite(a.runs)}`, runs: a.runs };
+    return {
+      kind: 'note',
+      text:
+        `What users felt, ${a.label} (n = ${a.runs.length}): ${metricByKey('userErrorMinutes').label}: ${say('userErrorMinutes')}. ` +
+        `Share of requests failed in the worst minute: ${say('userWorstMinuteShare')}. Users\u2019 traffic back after the restore: ${say('userRecoveryMs')} ` +
+        `(the platform: ${say('timeToRecoverMs')}). Longest stale LB config: ${say('lbLongestStaleMs')}.${cite(a.runs)}`,
+      runs: a.runs,
+    };
+  });
 }

@@ -13,8 +13,8 @@
 // (`AnswerGroups`): for each question, its arms, each a list of analysed runs; `groupRuns` builds these
 // groups from run summaries by how each run's scenario differs from the reference.
 import type { ScenarioKey } from './analyze.ts';
-import { metricByKey } from './catalog.ts';
-import { cite, compareArms, describeSpread, metricSpread, tally, type ArmResult, type Comparison, type Finding, type RunRef } from './answer-findings.ts';
+import { metricByKey, USER_METRICS } from './catalog.ts';
+import { cite, compareArms, describeSpread, metricSpread, tally, usersFindings, type ArmResult, type Comparison, type Finding, type RunRef } from './answer-findings.ts';
 import { QUESTIONS, type ArmDef, type QuestionDef } from './questions/index.ts';
 
 export { describeSpread } from './answer-findings.ts';
@@ -105,6 +105,8 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
     }
     findings.push(...(q.trail?.(ctx) ?? []));
   }
+  // Every question that lists what users felt says it per arm, with n, whether or not its arms compare.
+  if (metrics.some((k) => (USER_METRICS as readonly string[]).includes(k))) findings.push(...usersFindings(arms, refs));
   return { ...head, measured: true, arms, findings, notMeasured };
 }
 

@@ -6,6 +6,7 @@ import { workerShare } from './split.ts';
 import { floodPhase } from './timeline.ts';
 import type { Unit } from './text.ts';
 import { isUnknown, type Maybe, sumMaybe, unknown } from './unknown.ts';
+import { ERROR_MINUTE_THRESHOLD, NO_TRAFFIC, type UsersMetrics } from './users.ts';
 
 export type MetricUnit = Unit;
 
@@ -112,6 +113,13 @@ function mapShare(v: Maybe<number>, of: number): Maybe<number> {
 const largestPoolPeak = (s: RunSummary) => worstCluster(s, (c) => c.pool.peakTotal, s.pool.peakTotal);
 const poolPeakFailedAll = (s: RunSummary): Maybe<number> => (s.split ? sumMaybe(s.split.clusters.map((c) => c.pool.peakFailed)) : s.pool.peakFailed);
 
+// ---- what users felt (runs with traffic through the LB; every other run: not measured, never 0) -------
+const users = (s: RunSummary, f: (u: UsersMetrics) => Maybe<number | null>): Maybe<number | null> => (s.users ? f(s.users) : unknown(NO_TRAFFIC));
+const lbOf = (u: UsersMetrics): Maybe<number> => u.lb?.longestStaleMs ?? unknown('no LB looks in the history');
+
+/** The figures of what users felt, in the order every answer lists them. */
+export const USER_METRICS = ['userErrorMinutes', 'userWorstMinuteShare', 'userRecoveryMs', 'lbLongestStaleMs'] as const;
+
 export const METRICS: readonly MetricDef[] = [
   { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
   { key: 'notReadyNodeSeconds', label: 'NotReady node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.notReadyNodeSeconds },
@@ -158,6 +166,10 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'poolPeakFailedAll', label: 'failed members at the peak, summed over pools', unit: 'count', better: 'lower', get: poolPeakFailedAll },
   { key: 'worstConsulP99Flood', label: 'Consul p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.consulP99Flood, phaseLatency(s, 'consulLatency', 'flood', 'p99')) },
   { key: 'worstVaultP99Flood', label: 'Vault p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.vaultP99Flood, phaseLatency(s, 'vaultLatency', 'flood', 'p99')) },
+  { key: 'userErrorMinutes', label: `user-facing error minutes (more than ${Math.round(ERROR_MINUTE_THRESHOLD * 100)} % of requests failed)`, unit: 'count', better: 'lower', get: (s) => users(s, (u) => u.errorMinutes) },
+  { key: 'userWorstMinuteShare', label: 'worst minute: share of users\u2019 requests failed', unit: 'ratio', better: 'lower', get: (s) => users(s, (u) => u.worstMinute?.errorShare ?? unknown('no request recorded in the window')) },
+  { key: 'userRecoveryMs', label: 'users\u2019 traffic back to baseline after the restore', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => users(s, (u) => u.recovery.timeToRecoverMs) },
+  { key: 'lbLongestStaleMs', label: 'longest time the LB config was stale', unit: 'ms', better: 'lower', get: (s) => users(s, lbOf) },
   { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
 ];
 

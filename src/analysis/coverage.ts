@@ -34,6 +34,8 @@ const PERIODIC: ReadonlySet<RecordType> = new Set<RecordType>([
   'vault-health',
   'kafka',
   'consul-telemetry',
+  'traffic',
+  'lb',
 ]);
 // Pod and container cgroups come and go with their pods; their silence is not blindness.
 const NODE_LEVEL_CPU = new Set(['node', 'runtime', 'kubelet', 'shims', 'pods']);
@@ -51,6 +53,8 @@ const KEYWORDS: [RegExp, RecordType[]][] = [
   [/kafka/, ['kafka']],
   [/shipper/, ['shipper']],
   [/app|devenv/, ['app']],
+  [/loadgen|traffic/, ['traffic']],
+  [/^lb\b|haproxy/, ['lb']],
 ];
 
 export interface CoverageOptions {

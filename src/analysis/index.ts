@@ -11,3 +11,5 @@ export { METRICS, metricByKey, peakOverNodes, floodPhaseLabel } from './catalog.
 export type { MetricDef } from './catalog.ts';
 export { splitAnalysis, clusterHistory, clusterIndices } from './split.ts';
 export type { SplitMetrics, ClusterFigures } from './split.ts';
+export { usersAnalysis, ERROR_MINUTE_THRESHOLD, NO_TRAFFIC } from './users.ts';
+export type { UsersMetrics, UsersSeries, UsersRecovery } from './users.ts';

@@ -8,6 +8,7 @@ import type { Coverage } from './coverage.ts';
 import type { NodeSegment, PressureSegment } from './nodes.ts';
 import { anyNotReady } from './nodes.ts';
 import { lowerBound, quantile, sortedNumbers } from './stats.ts';
+import { searchSustained, sustainedVerdict, type Check, type SustainedSearch } from './sustained.ts';
 import { baselineWindow, ts, type Timeline } from './timeline.ts';
 import { type Maybe, unknown } from './unknown.ts';
 
@@ -57,8 +58,6 @@ export interface RecoveryMetrics {
 
 /** How long a criterion must hold before it counts as back (recovery, and the pool's settle time). */
 export const DEFAULT_SUSTAIN_MS = 30_000;
-
-type Check = (from: number, to: number) => boolean | 'blind';
 
 export function recoveryAnalysis(
   sorted: readonly HistoryRecord[],
@@ -182,35 +181,8 @@ export function recoveryAnalysis(
     return result;
   }
   const lastStart = Math.min(timeline.end - sustainMs, flood + timeoutMs);
-  // Recovered = the start of the last healthy stretch that lasts to the end of the search. The first
-  // healthy window after a disruption is not enough: a rate-limited flush read "recovered 3 s after the
-  // flood" from a calm moment before its nodes came under pressure at 46 s.
-  const search = (fns: Check[]) => {
-    let disruptedAt: number | undefined;
-    let healthySince: number | undefined;
-    let sawBlind = false;
-    for (let t = flood; t <= lastStart; t += step) {
-      const verdicts = fns.map((f) => f(t, t + sustainMs));
-      if (verdicts.some((v) => v === false)) {
-        disruptedAt ??= t;
-        healthySince = undefined;
-      } else if (verdicts.some((v) => v === 'blind')) {
-        sawBlind = true;
-      } else if (disruptedAt !== undefined) {
-        healthySince ??= t;
-      }
-    }
-    return { disruptedAt, recoveredAt: healthySince, sawBlind };
-  };
-  const verdict = (r: ReturnType<typeof search>): Maybe<number | null> => {
-    if (r.disruptedAt === undefined) return r.sawBlind ? unknown('no disruption seen, but the recorder was blind part of the time') : 0;
-    if (r.recoveredAt !== undefined) return r.recoveredAt - flood;
-    if (timeline.end - flood < timeoutMs + sustainMs) {
-      return unknown(`not recovered when the history ends, ${Math.round((timeline.end - flood) / 1000)} s after the flood started (timeout ${Math.round(timeoutMs / 1000)} s)`, timeline.end - flood, 'lower');
-    }
-    if (r.sawBlind) return unknown(`not recovered within the timeout, but the recorder was blind part of the time`, timeoutMs, 'lower');
-    return null;
-  };
+  const search = (fns: Check[]) => searchSustained(fns, { from: flood, lastStart, stepMs: step, sustainMs });
+  const verdict = (r: SustainedSearch) => sustainedVerdict(r, { flood, end: timeline.end, timeoutMs, sustainMs });
   for (const [name, c] of Object.entries(checks) as [CriterionName, (typeof checks)[CriterionName]][]) {
     result.criteria[name] = c.check
       ? { required: c.required, used: true, recoveredAfterMs: verdict(search([c.check])) }

@@ -23,6 +23,11 @@ export const reportCommand: Command = {
       const s = r.analysis.summary;
       info(`✔ ${r.folder.id}: ${s.history.records} records, ${s.gaps.length} gap(s)${s.history.truncated ? ', TRUNCATED' : ''}${r.folder.synthetic ? ', SYNTHETIC' : ''} (${formatDuration(Date.now() - started)})`);
       info(`  NotReady ${fmtText(s.nodes.notReadyNodeSeconds, 'seconds')} node-time, max ${fmtText(s.nodes.maxSimultaneousNotReady)} at once; pressure ${fmtText(pressureNodeSeconds(s), 'seconds')} node-time, max ${fmtText(s.nodes.maxSimultaneousPressure)} at once; pods rescheduled ${fmtText(s.pods.rescheduled)}; recovery ${s.recovery.status} ${fmtText(s.recovery.timeToRecoverMs, 'ms', '')}`);
+      const u = s.users;
+      if (u) {
+        const lb = u.lb ? `; LB stale up to ${fmtText(u.lb.longestStaleMs, 'ms')}` : '';
+        info(`  Users: ${fmtText(u.errorMinutes)} error minute(s) (> ${Math.round(u.errorMinuteThreshold * 100)} % failed), worst minute ${u.worstMinute ? fmtText(u.worstMinute.errorShare, 'ratio') : 'none'} failed; back after the restore ${u.recovery.status === 'never-disrupted' ? 'never disrupted' : fmtText(u.recovery.timeToRecoverMs, 'ms', 'not recovered')}${lb}`);
+      }
       for (const n of r.folder.notes) info(`  ! ${n}`);
       info(`  Summary: ${r.summaryPath}`);
       info(`  Report:  ${r.reportPath}`);

@@ -1,8 +1,8 @@
 // A run's history as OpenMetrics text, for `promtool tsdb create-blocks-from openmetrics` and from there
 // Prometheus and Grafana. Pure: the analysis (the same one the report draws) in, text out. The series are
 // the analysis' own (node segments, the NotReady sweep, the pool by state, the probes' p99 buckets, CPU
-// per node scope, delivery rates), so a query answers what the report says; nothing is re-derived here
-// except pods by phase, which no report chart needs.
+// per node scope, delivery rates, users' seconds and LB looks), so a query answers what the report says;
+// nothing is re-derived here except pods by phase, which no report chart needs.
 //
 // Two kinds of series. Samples (a probe, a CPU reading, a pool count) are written where they were taken.
 // States (a node Ready or not, a phase running, how many nodes are NotReady) hold from one change to the
@@ -55,6 +55,12 @@ export const FAMILIES = [
   { name: 'kafka_backlog_messages', type: 'gauge', help: 'Consumer lag on the logs topic', labels: [] },
   { name: 'shipper_buffered_lines', type: 'gauge', help: 'Lines held by all shippers together', labels: [] },
   { name: 'delivery_lines', type: 'gauge', help: 'The run\u2019s delivery balance at its end (written, delivered, dropped, buffered, lost, unaccounted)', labels: ['kind'] },
+  { name: 'user_requests_per_second', type: 'gauge', help: 'Users\u2019 requests started in each second through the LB, by outcome (ok or an error class); no sample for a second without a traffic record', labels: ['outcome'] },
+  { name: 'user_latency_p50_seconds', type: 'gauge', help: 'p50 of the successful users\u2019 requests started in each second', labels: [] },
+  { name: 'user_latency_p99_seconds', type: 'gauge', help: 'p99 of the successful users\u2019 requests started in each second', labels: [] },
+  { name: 'user_error_minutes', type: 'gauge', help: 'User-facing error minutes of the run (minutes in which more than the report\u2019s threshold of requests failed), at its end; absent when missing seconds leave it open', labels: [] },
+  { name: 'lb_servers', type: 'gauge', help: 'At each look at the LB: servers it lists (listed), of them for pods not running (gone), running app pods it does not list (missing)', labels: ['view'] },
+  { name: 'lb_look_errors', type: 'counter', help: 'Looks at the LB that failed', labels: [] },
 ] as const satisfies readonly Family[];
 
 export type FamilyName = (typeof FAMILIES)[number]['name'];
@@ -272,6 +278,22 @@ export function runSeries(input: ExportInput): Map<FamilyName, Series[]> {
   ];
   // A bound is not the figure: an Unknown stays out of Prometheus rather than read as exact there.
   for (const [kind, m] of balance) if (typeof m === 'number') add('delivery_lines', { kind }, [[end, m]]);
+
+  // What users felt (runs with traffic only): the seconds as recorded, so a missing second has no sample.
+  const us = series.users;
+  if (us) {
+    add('user_requests_per_second', { outcome: 'ok' }, us.ok);
+    for (const [outcome, pts] of Object.entries(us.errors)) add('user_requests_per_second', { outcome }, pts);
+    add('user_latency_p50_seconds', {}, us.p50.map(([t, ms]) => [t, ms / 1000]));
+    add('user_latency_p99_seconds', {}, us.p99.map(([t, ms]) => [t, ms / 1000]));
+    if (typeof s.users?.errorMinutes === 'number') add('user_error_minutes', {}, [[end, s.users.errorMinutes]]);
+    if (us.lb) {
+      add('lb_servers', { view: 'listed' }, us.lb.servers);
+      add('lb_servers', { view: 'gone' }, us.lb.gone);
+      add('lb_servers', { view: 'missing' }, us.lb.missing);
+      add('lb_look_errors', {}, counterAt(us.lb.failed, s.history.start, end, stepMs));
+    }
+  }
   return out;
 }
 

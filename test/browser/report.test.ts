@@ -99,6 +99,16 @@ test('run report: every chart draws, no errors, no network; a screenshot of it r
   await v.page.close();
 });
 
+test('run report of a run with users\u2019 traffic: the What users felt charts draw too', async () => {
+  const dir = path.join(work, 'runs', 'synthetic-target-2019-users');
+  writeSyntheticRunFolder(dir, { variants: ['users'] });
+  const r = await buildRunReport(dir, Date.UTC(2026, 10, 26, 4, 0, 0));
+  const v = await open(r.reportPath);
+  await assertChartsDrawn(v, 12 + 3);
+  assert.equal(await v.page.$$eval('#users .chart[data-rendered="1"]', (els) => els.length), 3);
+  await v.page.close();
+});
+
 test('comparison and answers pages draw every chart without errors or network', async () => {
   const a = path.join(work, 'runs', 'cmp-a');
   const b = path.join(work, 'runs', 'cmp-b');

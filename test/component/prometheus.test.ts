@@ -63,7 +63,8 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
       process.stderr.write(`${skip}\n`);
       return;
     }
-    writeSyntheticRunFolder(runDir);
+    // With users' traffic, so the dashboard's What-users-felt panels have data to answer with.
+    writeSyntheticRunFolder(runDir, { variants: ['users'] });
     const analysed = await analyseRunFolder(runDir);
     summary = analysed.analysis.summary;
     runId = analysed.folder.id;
@@ -130,6 +131,9 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
     assert.equal(await query(`outage_lab_consul_members{${sel},state="failed"}`, end), (summary.pool.atEnd as Record<string, number>).failed);
     assert.equal(await query(`outage_lab_pods_evicted_total{${sel}}`, end), summary.pods.podsEvicted);
     assert.equal(await query(`outage_lab_pods_rescheduled_total{${sel}}`, end), summary.pods.rescheduled);
+    // What users felt: the error minutes, and every failed request of the run summed from its seconds.
+    assert.equal(await query(`outage_lab_user_error_minutes{${sel}}`, end), summary.users!.errorMinutes);
+    assert.equal(await query(`sum(sum_over_time(outage_lab_user_requests_per_second{${sel},outcome!="ok"}[${range}]))`, end), summary.users!.total.failed);
     // The figures are not trivially zero: the synthetic cascade has two nodes down, evictions and a failed pool.
     assert.equal(summary.nodes.maxSimultaneousNotReady, 2);
     assert.ok((summary.pods.podsEvicted as number) > 0 && (summary.pool.peakFailed as number) > 0);
@@ -138,7 +142,8 @@ describe('a run in Prometheus', { timeout: 15 * 60_000 }, () => {
   it('keeps per-node series with their labels: a node that went NotReady reads 0 inside its interval, 1 before', async (t) => {
     if (skip) return t.skip(skip);
     const iv = summary.nodes.notReadyIntervals[0]!;
-    const sel = `run="${runId}",node="${iv.node}",scenario="target-2019",variant="sidecar"`;
+    // The variant label names the variants applied (lab export): this run's is users.
+    const sel = `run="${runId}",node="${iv.node}",scenario="target-2019",variant="users"`;
     assert.equal(await query(`outage_lab_node_ready{${sel}}`, iv.from - 2_000), 1);
     assert.equal(await query(`outage_lab_node_ready{${sel}}`, (iv.from + iv.to) / 2), 0);
     assert.equal(await query(`count(count by (node) (outage_lab_cpu_cores{run="${runId}"}))`, iv.from), summary.nodes.nodes.length);

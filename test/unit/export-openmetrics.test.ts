@@ -81,3 +81,32 @@ test('stepSamples writes each change and the grid between, and nothing where the
   ]);
   assert.deepEqual(stepSamples([], 10_000, 5_000), []);
 });
+
+test('a run with users\u2019 traffic exports its seconds by outcome, latency, error minutes and the LB looks; a run without exports none', () => {
+  const u = syntheticRun({ variants: ['users'] });
+  const ua = analyzeRun({ records: u.records, scenario: u.scenario, versions: u.versions, runId: u.runId });
+  const p = parseOpenMetrics(toOpenMetrics({ analysis: ua, records: u.records, labels: { run: u.runId, scenario: u.scenario.name, variant: u.scenario.variant } }));
+  const us = ua.series.users!;
+  const sum = (outcome: string) => select(p, 'outage_lab_user_requests_per_second', { outcome }).reduce((a, x) => a + x.value, 0);
+  assert.equal(sum('ok'), us.ok.reduce((a, [, n]) => a + n, 0));
+  assert.equal(sum('timeout'), us.errors.timeout!.reduce((a, [, n]) => a + n, 0));
+  assert.equal(sum('timeout'), ua.summary.users!.total.errors.timeout, 'the synthetic users send exactly over the phases');
+  assert.deepEqual(new Set(select(p, 'outage_lab_user_requests_per_second').map((x) => x.labels.outcome)), new Set(['ok', 'timeout', 'dead-backend']));
+  assert.equal(select(p, 'outage_lab_user_requests_per_second', { outcome: 'ok' }).length, us.ok.length, 'one sample a recorded second');
+  const p99 = us.p99[100]!;
+  assert.ok(Math.abs(select(p, 'outage_lab_user_latency_p99_seconds').find((x) => x.t === p99[0])!.value - p99[1] / 1000) < 1e-12);
+  assert.equal(select(p, 'outage_lab_user_error_minutes').at(-1)?.value, ua.summary.users!.errorMinutes);
+  assert.equal(Math.max(...select(p, 'outage_lab_lb_servers', { view: 'gone' }).map((x) => x.value)), Math.max(...ua.summary.users!.lb!.stale.map((st) => st.maxGone)));
+  assert.equal(select(p, 'outage_lab_lb_look_errors_total').at(-1)?.value, 0);
+  for (const name of ['outage_lab_user_requests_per_second', 'outage_lab_lb_servers']) assert.equal(select(parsed, name).length, 0, `${name}: none without traffic`);
+});
+
+test('a second without a traffic record has no sample: unknown stays out of Prometheus', () => {
+  const u = syntheticRun({ variants: ['users'] });
+  const holeAt = Date.parse(u.records.find((r) => r.type === 'traffic' && Date.parse(r.ts) > analysis.summary.floodAt!)!.ts);
+  const records = u.records.filter((r) => !(r.type === 'traffic' && Date.parse(r.ts) === holeAt));
+  const ua = analyzeRun({ records, scenario: u.scenario });
+  const p = parseOpenMetrics(toOpenMetrics({ analysis: ua, records, labels: { run: u.runId, scenario: u.scenario.name, variant: u.scenario.variant } }));
+  assert.ok(!select(p, 'outage_lab_user_requests_per_second').some((x) => x.t === holeAt));
+  assert.ok(select(p, 'outage_lab_user_requests_per_second').some((x) => x.t === holeAt + 1_000));
+});

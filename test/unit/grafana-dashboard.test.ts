@@ -71,6 +71,11 @@ test('the report\u2019s main panels are there: nodes, pressure, pods moved, pool
   }
 });
 
+test('what users felt is there too: requests by outcome, their latency, the LB against the pods, error minutes', () => {
+  const used = new Set(exprs().flatMap((e) => selectors(e.expr).map((s) => s.metric)));
+  for (const m of ['user_requests_per_second', 'user_latency_p99_seconds', 'lb_servers', 'lb_look_errors_total', 'user_error_minutes']) assert.ok(used.has(`${PREFIX}${m}`), `a panel shows ${PREFIX}${m}`);
+});
+
 test('panels have unique ids, a data source from the variable, and do not overlap on the grid', () => {
   const ids = dash.panels.map((p) => p.id);
   assert.equal(new Set(ids).size, ids.length);

@@ -1,4 +1,5 @@
 import { preventionFindings, pressureFindings, saturationFindings } from '../answer-findings.ts';
+import { USER_METRICS } from '../catalog.ts';
 import { REFERENCE_RUN, type QuestionDef } from './types.ts';
 
 export const q1: QuestionDef = {
@@ -6,7 +7,7 @@ export const q1: QuestionDef = {
   title: 'Why could log shippers overload the node?',
   question: 'Which part saturates (runtime, kubelet, shims, the shipper), at what flood rate and buffer size, and which shipper behaviour keeps nodes healthy (no NotReady, no memory, disk or PID pressure)?',
   baseArm: 'naive',
-  metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'duplicates', 'dropped', 'lostWithPods', 'timeToRecoverMs'],
+  metrics: ['maxNotReady', 'notReadyNodeSeconds', 'maxPressure', 'pressureNodeSeconds', 'runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'nodeCpuPeak', 'peakBuffered', 'peakDeliveredRate', 'deliveredRatio', 'duplicates', 'dropped', 'lostWithPods', 'timeToRecoverMs', ...USER_METRICS],
   arms: [
     { id: 'naive', label: 'naive shipper', runs: 'reference', measure: REFERENCE_RUN },
     { id: 'backoff', label: 'jittered backoff', runs: { field: 'shipperMode', value: 'backoff' }, measure: { matrix: 'backoff', variants: ['shipper-backoff'] } },

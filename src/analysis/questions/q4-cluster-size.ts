@@ -1,4 +1,5 @@
 import { splitFindings } from '../answer-findings.ts';
+import { USER_METRICS } from '../catalog.ts';
 import { REFERENCE_RUN, type QuestionDef } from './types.ts';
 
 export const q4: QuestionDef = {
@@ -10,6 +11,7 @@ export const q4: QuestionDef = {
   metrics: [
     'workersNotReadyShare', 'worstClusterNotReadyShare', 'maxNotReady', 'workersPressureShare', 'worstClusterPressureShare', 'clustersReachedShare',
     'rescheduledFraction', 'podsRescheduled', 'largestPoolPeak', 'poolPeakFailedAll', 'worstConsulP99Flood', 'worstVaultP99Flood', 'timeToRecoverMs',
+    ...USER_METRICS,
   ],
   arms: [
     { id: 'one', label: 'one cluster', runs: 'reference', measure: REFERENCE_RUN },
