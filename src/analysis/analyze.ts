@@ -13,6 +13,7 @@ import { nodeMetrics, pressureSegments, type NodeMetrics, type NodeSegment, type
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
 import { DEFAULT_SUSTAIN_MS, recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
+import { hasRuntimeHealth, runtimeHealthAnalysis, type RuntimeHealthMetrics, type RuntimeHealthSeries } from './runtime-health.ts';
 import { buildTimeline, sortHistory, ts, type PhaseWindow } from './timeline.ts';
 import { splitAnalysis, type SplitMetrics } from './split.ts';
 import type { Maybe } from './unknown.ts';
@@ -85,6 +86,11 @@ export interface RunSummary {
   vaultSeal: VaultSealMetrics;
   delivery: DeliveryMetrics;
   runtime: RuntimeMetrics;
+  /**
+   * Runtime probe, PLEG, Lease renewals and NotReady messages per node and phase (runtime-health.ts).
+   * Absent when the history has none of those records (runs made before they existed analyse as before).
+   */
+  runtimeHealth?: RuntimeHealthMetrics;
   recovery: RecoveryMetrics;
   /**
    * Split-cluster runs only (records carry a `cluster` index): each cluster's own figures for question 4.
@@ -120,6 +126,8 @@ export interface RunSeries {
   vaultLatency: LatencySeries;
   delivery: DeliverySeries;
   lineageTree: LineageTreeNode[];
+  /** Present with summary.runtimeHealth. */
+  runtimeHealth?: RuntimeHealthSeries;
 }
 
 export interface RunAnalysis {
@@ -173,6 +181,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   };
   const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, recoveryOpts, pressureSegments(sorted, timeline, coverage));
   const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, cpu.coverage);
+  const health = hasRuntimeHealth(sorted) ? runtimeHealthAnalysis(sorted, timeline, coverage, nodes.metrics.notReadyIntervals) : null;
   const split = splitAnalysis(sorted, timeline, {
     replicasPerCluster: scenario?.perCluster.replicas ?? null,
     ...(input.coverage ? { coverage: input.coverage } : {}),
@@ -217,6 +226,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     vaultSeal: vaultSeal(sorted, timeline, coverage),
     delivery: delivery.metrics,
     runtime,
+    ...(health ? { runtimeHealth: health.metrics } : {}),
     recovery,
     ...(split ? { split } : {}),
   };
@@ -237,6 +247,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
       vaultLatency: vault.series,
       delivery: delivery.series,
       lineageTree: lineage.tree,
+      ...(health ? { runtimeHealth: health.series } : {}),
     },
   };
 }
