@@ -3,6 +3,7 @@
 import type { HistoryRecord, MetaRecord } from '../history/records.ts';
 import type { ReadWarning } from '../history/reader.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
+import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 import { buildCoverage, type BlindSpot, type CoverageOptions } from './coverage.ts';
 import { cpuAnalysis, type CpuMetrics, type CpuSeries } from './cpu.ts';
 import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, type PoolMetrics, type PoolSeries } from './consul.ts';
@@ -48,6 +49,8 @@ export interface ScenarioKey {
   advertiseReconnectTimeoutMs: number | null;
   gossipEncryption: string;
   remedy: string | null;
+  /** The nodes' container runtime; absent for containerd (the default), so runs from before it keep their key. */
+  runtime?: string;
   variants: string[];
   hash: string;
 }
@@ -151,6 +154,7 @@ export function scenarioKey(s: ResolvedScenario): ScenarioKey {
     advertiseReconnectTimeoutMs: s.consul.advertiseReconnectTimeoutMs,
     gossipEncryption: s.consul.gossipEncryption,
     remedy: s.remedy?.kind ?? null,
+    ...(s.cluster.runtime !== DEFAULT_RUNTIME ? { runtime: s.cluster.runtime } : {}),
     variants: [...s.variants],
     hash: s.hash,
   };

@@ -112,6 +112,14 @@ function mapShare(v: Maybe<number>, of: number): Maybe<number> {
 const largestPoolPeak = (s: RunSummary) => worstCluster(s, (c) => c.pool.peakTotal, s.pool.peakTotal);
 const poolPeakFailedAll = (s: RunSummary): Maybe<number> => (s.split ? sumMaybe(s.split.clusters.map((c) => c.pool.peakFailed)) : s.pool.peakFailed);
 
+// ---- question 5: the runtime's health as the kubelet and the control plane saw it (runtime-health.ts) ----
+// A run recorded before these streams existed has no runtimeHealth section: unknown, never zero.
+const notRecorded = (what: string) => unknown(`${what} not recorded in this run`);
+const runtimeProbeP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.probeP99Ms ?? notRecorded('runtime probe');
+const plegRelistP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegRelistP99Ms ?? notRecorded('PLEG metrics');
+const plegLongestIntervalFlood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegLongestIntervalMs ?? notRecorded('PLEG metrics');
+const leaseGapMax = (s: RunSummary): Maybe<number> => s.runtimeHealth?.leaseGapMaxMs ?? notRecorded('Lease renewals');
+
 export const METRICS: readonly MetricDef[] = [
   { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
   { key: 'notReadyNodeSeconds', label: 'NotReady node-time', unit: 'seconds', better: 'lower', get: (s) => s.nodes.notReadyNodeSeconds },
@@ -158,6 +166,10 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'poolPeakFailedAll', label: 'failed members at the peak, summed over pools', unit: 'count', better: 'lower', get: poolPeakFailedAll },
   { key: 'worstConsulP99Flood', label: 'Consul p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.consulP99Flood, phaseLatency(s, 'consulLatency', 'flood', 'p99')) },
   { key: 'worstVaultP99Flood', label: 'Vault p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.vaultP99Flood, phaseLatency(s, 'vaultLatency', 'flood', 'p99')) },
+  { key: 'runtimeProbeP99Flood', label: 'runtime probe p99 in flood (worst node)', unit: 'ms', better: 'lower', get: runtimeProbeP99Flood },
+  { key: 'plegRelistP99Flood', label: 'PLEG relist p99 in flood (worst node)', unit: 'ms', better: 'lower', get: plegRelistP99Flood },
+  { key: 'plegLongestIntervalFlood', label: 'longest time without a PLEG relist in flood (worst node; NotReady at 3m)', unit: 'ms', better: 'lower', get: plegLongestIntervalFlood },
+  { key: 'leaseGapMax', label: 'longest node Lease renewal gap (worst node)', unit: 'ms', better: 'lower', get: leaseGapMax },
   { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
 ];
 
