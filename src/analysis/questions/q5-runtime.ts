@@ -1,4 +1,4 @@
-import { notReadyCauseFindings, runtimeFindings } from '../answer-findings.ts';
+import { notReadyCauseFindings, pressureFindings, runtimeFindings } from '../answer-findings.ts';
 import { REFERENCE_RUN, type QuestionDef } from './types.ts';
 
 /**
@@ -29,7 +29,13 @@ export const q5: QuestionDef = {
   pairs: [['containerd', 'docker']],
   tally: true,
   lead: ({ arms, refs }) => notReadyCauseFindings(arms, refs),
-  // The runtime's CPU before each NotReady onset, per arm: a set-up's runs are repeats, arms are not pooled.
+  // Per arm (a set-up's runs are repeats; arms are not pooled): the runtime's CPU before each NotReady
+  // onset, and node pressure, the other way a kubelet ends pods while its node stays Ready.
   trail: ({ arms, refs, label }) =>
-    arms.filter((a) => a.runs.length).flatMap((a) => runtimeFindings(refs(a.arm)).map((f) => ({ ...f, kind: 'note' as const, text: `${label(a.arm)}: ${f.text}` }))),
+    arms
+      .filter((a) => a.runs.length)
+      .flatMap((a) => [
+        ...runtimeFindings(refs(a.arm)).map((f) => ({ ...f, kind: 'note' as const, text: `${label(a.arm)}: ${f.text}` })),
+        ...pressureFindings(refs(a.arm), `${label(a.arm)} runs`),
+      ]),
 };
