@@ -100,7 +100,7 @@ export function renderRunReport(input: RunReportInput): string {
     timeChart({
       id: 'cpu-runtime',
       title: 'Container runtime and kubelet CPU per node',
-      hint: 'The shared parts of a node: the runtime (containerd) as solid lines, the kubelet dashed. A runtime that eats the node starves the kubelet\u2019s heartbeat.',
+      hint: 'The shared parts of a node: the runtime (containerd; under Docker, dockerd and containerd) as solid lines, the kubelet dashed. A runtime that eats the node starves the kubelet\u2019s heartbeat.',
       yAxes: [{ name: 'cores', min: 0 }],
       series: cpuNodes.flatMap((n) => [
         { name: `${n} runtime`, data: relSeries(series.cpu[n]?.runtime ?? [], t0) },
