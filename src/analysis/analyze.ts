@@ -3,6 +3,7 @@
 import type { HistoryRecord, MetaRecord } from '../history/records.ts';
 import type { ReadWarning } from '../history/reader.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
+import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 import { buildCoverage, type BlindSpot, type CoverageOptions } from './coverage.ts';
 import { cpuAnalysis, type CpuMetrics, type CpuSeries } from './cpu.ts';
 import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, type PoolMetrics, type PoolSeries } from './consul.ts';
@@ -13,6 +14,7 @@ import { nodeMetrics, pressureSegments, type NodeMetrics, type NodeSegment, type
 import { podLives, podMetrics, podsPerNode, type PodMetrics } from './pods.ts';
 import { DEFAULT_SUSTAIN_MS, recoveryAnalysis, type RecoveryMetrics, type RecoveryOptions } from './recovery.ts';
 import { runtimeAnalysis, type RuntimeMetrics } from './runtime.ts';
+import { hasRuntimeHealth, runtimeHealthAnalysis, type RuntimeHealthMetrics, type RuntimeHealthSeries } from './runtime-health.ts';
 import { buildTimeline, sortHistory, ts, type PhaseWindow } from './timeline.ts';
 import { splitAnalysis, type SplitMetrics } from './split.ts';
 import type { Maybe } from './unknown.ts';
@@ -50,6 +52,8 @@ export interface ScenarioKey {
   advertiseReconnectTimeoutMs: number | null;
   gossipEncryption: string;
   remedy: string | null;
+  /** The nodes' container runtime; absent for containerd (the default), so runs from before it keep their key. */
+  runtime?: string;
   variants: string[];
   hash: string;
 }
@@ -88,6 +92,11 @@ export interface RunSummary {
   vaultSeal: VaultSealMetrics;
   delivery: DeliveryMetrics;
   runtime: RuntimeMetrics;
+  /**
+   * Runtime probe, PLEG, Lease renewals and NotReady messages per node and phase (runtime-health.ts).
+   * Absent when the history has none of those records (runs made before they existed analyse as before).
+   */
+  runtimeHealth?: RuntimeHealthMetrics;
   recovery: RecoveryMetrics;
   /**
    * Split-cluster runs only (records carry a `cluster` index): each cluster's own figures for question 4.
@@ -130,6 +139,8 @@ export interface RunSeries {
   lineageTree: LineageTreeNode[];
   /** Runs with traffic records only. */
   users?: UsersSeries;
+  /** Present with summary.runtimeHealth. */
+  runtimeHealth?: RuntimeHealthSeries;
 }
 
 export interface RunAnalysis {
@@ -153,6 +164,7 @@ export function scenarioKey(s: ResolvedScenario): ScenarioKey {
     advertiseReconnectTimeoutMs: s.consul.advertiseReconnectTimeoutMs,
     gossipEncryption: s.consul.gossipEncryption,
     remedy: s.remedy?.kind ?? null,
+    ...(s.cluster.runtime !== DEFAULT_RUNTIME ? { runtime: s.cluster.runtime } : {}),
     variants: [...s.variants],
     hash: s.hash,
   };
@@ -183,6 +195,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
   };
   const recovery = recoveryAnalysis(sorted, timeline, coverage, nodes.segments, recoveryOpts, pressureSegments(sorted, timeline, coverage));
   const runtime = runtimeAnalysis(cpu.series, nodes.metrics.notReadyIntervals, timeline, cpu.coverage);
+  const health = hasRuntimeHealth(sorted) ? runtimeHealthAnalysis(sorted, timeline, coverage, nodes.metrics.notReadyIntervals) : null;
   const split = splitAnalysis(sorted, timeline, {
     replicasPerCluster: scenario?.perCluster.replicas ?? null,
     ...(input.coverage ? { coverage: input.coverage } : {}),
@@ -233,6 +246,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     vaultSeal: vaultSeal(sorted, timeline, coverage),
     delivery: delivery.metrics,
     runtime,
+    ...(health ? { runtimeHealth: health.metrics } : {}),
     recovery,
     ...(split ? { split } : {}),
     ...(users ? { users: users.metrics } : {}),
@@ -255,6 +269,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
       delivery: delivery.series,
       lineageTree: lineage.tree,
       ...(users ? { users: users.series } : {}),
+      ...(health ? { runtimeHealth: health.series } : {}),
     },
   };
 }

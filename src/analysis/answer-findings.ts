@@ -317,23 +317,6 @@ export function tally(base: ArmResult, other: ArmResult, cmp: Comparison[], matr
   };
 }
 
-/**
- * q5 pools runs of every arm: its min–max then spans different set-ups, which is not a spread over repeats,
- * and the reader must not take it for one.
- */
-export function pooledNote(runs: readonly RunRef[]): Finding[] {
-  const setups = new Map<string, number>();
-  for (const r of runs) {
-    const k = r.summary.scenario;
-    const name = k ? (k.variants.filter((v) => v !== k.variant).join('+') || k.variant) : 'unknown set-up';
-    setups.set(name, (setups.get(name) ?? 0) + 1);
-  }
-  if (setups.size < 2) return [];
-  const ids = runs.map((r) => r.id);
-  const list = [...setups].map(([name, n]) => `${name} ${n}`).join(', ');
-  return [{ kind: 'note', text: `These ${runs.length} runs pool ${setups.size} set-ups (${list}): the min–max below spans set-ups, not repeats of one.${cite(ids)}`, runs: ids }];
-}
-
 /** What a run says about its nodes' health: NotReady (null: unknown) and which pressures were seen. */
 interface NodeHealth {
   notReady: boolean | null;
@@ -563,4 +546,44 @@ export function usersFindings(arms: readonly ArmResult[], refs: (arm: string) =>
       runs: a.runs,
     };
   });
+}
+
+/**
+ * Question 5's lead: per arm, in how many runs a node went NotReady after the cut, and the condition
+ * messages those stretches carried, as the runs that named each cause ("PLEG is not healthy" in 2 of 3
+ * runs). Said per arm, never compared: comparisons are the metric lines below, under their spread rules.
+ */
+export function notReadyCauseFindings(arms: readonly ArmResult[], refs: (arm: string) => RunRef[]): Finding[] {
+  const out: Finding[] = [];
+  for (const a of arms.filter((x) => x.runs.length)) {
+    const runs = refs(a.arm);
+    const ids = runs.map((r) => r.id);
+    let emerged = 0;
+    let unseen = 0;
+    let noMessage = 0;
+    const byCause = new Map<string, number>();
+    for (const r of runs) {
+      const s = r.summary;
+      const after = s.cutAt ?? -Infinity;
+      const stretches = s.nodes.notReadyIntervals.filter((iv) => iv.to > after);
+      if (stretches.length === 0) {
+        if (isUnknown(s.nodes.maxSimultaneousNotReady)) unseen++;
+        continue;
+      }
+      emerged++;
+      const causes = new Set((s.runtimeHealth?.notReady ?? []).filter((iv) => iv.to > after).flatMap((iv) => iv.causes));
+      if (causes.size === 0) noMessage++;
+      for (const c of causes) byCause.set(c, (byCause.get(c) ?? 0) + 1);
+    }
+    const n = runs.length;
+    const causes = [...byCause].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([c, k]) => `\u201c${c}\u201d in ${k} of ${n} runs`);
+    const text =
+      `${a.label} (n = ${n}): a node went NotReady after the cut in ${emerged} of ${n} runs` +
+      (unseen ? `; not seen throughout in ${unseen} more (node watch blind)` : '') +
+      (causes.length ? `; condition messages: ${causes.join(', ')}` : '') +
+      (noMessage ? `; ${noMessage} of them recorded no message (recorded before messages were kept, or the node gave none)` : '') +
+      `.${cite(ids)}`;
+    out.push({ kind: 'verdict', text, runs: ids });
+  }
+  return out;
 }

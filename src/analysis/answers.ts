@@ -16,6 +16,7 @@ import type { ScenarioKey } from './analyze.ts';
 import { metricByKey, USER_METRICS } from './catalog.ts';
 import { cite, compareArms, describeSpread, metricSpread, tally, usersFindings, type ArmResult, type Comparison, type Finding, type RunRef } from './answer-findings.ts';
 import { QUESTIONS, type ArmDef, type QuestionDef } from './questions/index.ts';
+import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 
 export { describeSpread } from './answer-findings.ts';
 export type { ArmResult, Finding, MetricSpread, RunRef } from './answer-findings.ts';
@@ -92,22 +93,35 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
     return { ...head, measured: false, arms, findings: [{ kind: 'verdict', text: 'Not measured: no runs for this question.', runs: [] }], notMeasured };
   }
   if (q.compare === false) findings.push(...(q.lead?.(ctx) ?? []));
-  else if (base.runs.length === 0) {
+  else if (q.pairs) {
+    findings.push(...(q.lead?.(ctx) ?? []));
+    const byId = (id: string) => arms.find((a) => a.arm === id)!;
+    const ready = q.pairs.map(([b, o]) => [byId(b), byId(o)] as const).filter(([b, o]) => b.runs.length > 0 && o.runs.length > 0);
+    if (ready.length === 0) {
+      const wanted = q.pairs.map(([b, o]) => `${byId(o).label} vs ${byId(b).label}`).join('; ');
+      findings.push({ kind: 'note', text: `Nothing compared yet: each comparison (${wanted}) needs runs on both sides.`, runs: measuredArms.flatMap((a) => a.runs) });
+    }
+    for (const [b, o] of ready) compareInto(findings, q, b, o, metrics);
+    findings.push(...(q.trail?.(ctx) ?? []));
+  } else if (base.runs.length === 0) {
     findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it; to measure it: ${measureCommand(base.arm)}.`, runs: [] });
   } else {
     findings.push(...(q.lead?.(ctx) ?? []));
     const others = measuredArms.filter((a) => a !== base);
     if (others.length === 0) findings.push({ kind: 'note', text: `Only ${base.label} was measured; the other arms are not measured.`, runs: base.runs });
-    for (const o of others) {
-      const cmp = metrics.map((k) => compareArms(base, o, k)).filter((c): c is Comparison => c !== null);
-      if (q.tally) findings.push(tally(base, o, cmp, matrixLabelOf));
-      findings.push(...cmp.map((c) => c.finding));
-    }
+    for (const o of others) compareInto(findings, q, base, o, metrics);
     findings.push(...(q.trail?.(ctx) ?? []));
   }
   // Every question that lists what users felt says it per arm, with n, whether or not its arms compare.
   if (metrics.some((k) => (USER_METRICS as readonly string[]).includes(k))) findings.push(...usersFindings(arms, refs));
   return { ...head, measured: true, arms, findings, notMeasured };
+}
+
+/** One arm against another on every metric (existing helpers word it: no call without spread and without overlap). */
+function compareInto(findings: Finding[], q: QuestionDef, base: ArmResult, other: ArmResult, metrics: readonly string[]): void {
+  const cmp = metrics.map((k) => compareArms(base, other, k)).filter((c): c is Comparison => c !== null);
+  if (q.tally) findings.push(tally(base, other, cmp, matrixLabelOf));
+  findings.push(...cmp.map((c) => c.finding));
 }
 
 /** Deltas of runs made with a setting since withdrawn, and why they answer nothing. */
@@ -116,11 +130,17 @@ const WITHDRAWN: Partial<Record<keyof ScenarioKey, string>> = {
   gossipEncryption: 'consul.gossipEncryption on-from-start created no gossip key (withdrawn): not an encrypted run',
 };
 
-/** Whether a run whose scenario differs from the reference in exactly `field` belongs to this arm. */
-function armTakes(a: ArmDef, field: keyof ScenarioKey, k: ScenarioKey): boolean {
-  return typeof a.runs === 'object' && a.runs.field === field && (a.runs.value === undefined || a.runs.value === k[field]);
+/** Whether a run whose scenario differs from the reference in exactly the fields `diff` belongs to this arm. */
+function armTakes(a: ArmDef, diff: readonly (keyof ScenarioKey)[], k: ScenarioKey): boolean {
+  if (typeof a.runs !== 'object') return false;
+  const { field, value, with: also = {} } = a.runs;
+  const wanted = new Set<keyof ScenarioKey>([field, ...(Object.keys(also) as (keyof ScenarioKey)[])]);
+  if (wanted.size !== diff.length || !diff.every((f) => wanted.has(f))) return false;
+  if (value !== undefined && value !== k[field]) return false;
+  return (Object.entries(also) as [keyof ScenarioKey, unknown][]).every(([f, v]) => k[f] === v);
 }
 const REFERENCE: Partial<ScenarioKey> = {
+  runtime: DEFAULT_RUNTIME,
   variant: 'sidecar',
   shipperMode: 'naive',
   shipperSource: 'file',
@@ -163,18 +183,18 @@ export function groupRuns(runs: readonly RunRef[], scenarioName?: string): Group
       unused.push({ id: r.id, why: `scenario ${k.name}, not ${name}` });
       continue;
     }
-    const diff = (Object.keys(REFERENCE) as (keyof ScenarioKey)[]).filter((f) => k[f] !== REFERENCE[f]);
+    // Summaries before `runtime` existed, and every containerd run, carry none: they ran containerd.
+    const key: ScenarioKey = { ...k, runtime: k.runtime ?? DEFAULT_RUNTIME };
+    const diff = (Object.keys(REFERENCE) as (keyof ScenarioKey)[]).filter((f) => key[f] !== REFERENCE[f]);
     for (const [q, arm] of armsWhere((a) => a.runs === 'all')) put(q, arm, r);
     if (diff.length === 0) {
       for (const [q, arm] of armsWhere((a) => a.runs === 'reference')) put(q, arm, r);
       continue;
     }
-    if (diff.length > 1) {
-      unused.push({ id: r.id, why: `differs from the reference in ${diff.join(', ')}` });
-      continue;
+    const takers = armsWhere((a) => armTakes(a, diff, key));
+    if (takers.length === 0) {
+      unused.push({ id: r.id, why: diff.length > 1 ? `differs from the reference in ${diff.join(', ')}` : (WITHDRAWN[diff[0]!] ?? `changes ${diff[0]}, which no question compares`) });
     }
-    const takers = armsWhere((a) => armTakes(a, diff[0]!, k));
-    if (takers.length === 0) unused.push({ id: r.id, why: WITHDRAWN[diff[0]!] ?? `changes ${diff[0]}, which no question compares` });
     for (const [q, arm] of takers) put(q, arm, r);
   }
   return { groups, scenario: name, unused };

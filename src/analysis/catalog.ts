@@ -119,6 +119,13 @@ const lbOf = (u: UsersMetrics): Maybe<number> => u.lb?.longestStaleMs ?? unknown
 
 /** The figures of what users felt, in the order every answer lists them. */
 export const USER_METRICS = ['userErrorMinutes', 'userWorstMinuteShare', 'userRecoveryMs', 'lbLongestStaleMs'] as const;
+// ---- question 5: the runtime's health as the kubelet and the control plane saw it (runtime-health.ts) ----
+// A run recorded before these streams existed has no runtimeHealth section: unknown, never zero.
+const notRecorded = (what: string) => unknown(`${what} not recorded in this run`);
+const runtimeProbeP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.probeP99Ms ?? notRecorded('runtime probe');
+const plegRelistP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegRelistP99Ms ?? notRecorded('PLEG metrics');
+const plegLongestIntervalFlood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegLongestIntervalMs ?? notRecorded('PLEG metrics');
+const leaseGapMax = (s: RunSummary): Maybe<number> => s.runtimeHealth?.leaseGapMaxMs ?? notRecorded('Lease renewals');
 
 export const METRICS: readonly MetricDef[] = [
   { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
@@ -170,6 +177,10 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'userWorstMinuteShare', label: 'worst minute: share of users\u2019 requests failed', unit: 'ratio', better: 'lower', get: (s) => users(s, (u) => u.worstMinute?.errorShare ?? unknown('no request recorded in the window')) },
   { key: 'userRecoveryMs', label: 'users\u2019 traffic back to baseline after the restore', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => users(s, (u) => u.recovery.timeToRecoverMs) },
   { key: 'lbLongestStaleMs', label: 'longest time the LB config was stale', unit: 'ms', better: 'lower', get: (s) => users(s, lbOf) },
+  { key: 'runtimeProbeP99Flood', label: 'runtime probe p99 in flood (worst node)', unit: 'ms', better: 'lower', get: runtimeProbeP99Flood },
+  { key: 'plegRelistP99Flood', label: 'PLEG relist p99 in flood (worst node)', unit: 'ms', better: 'lower', get: plegRelistP99Flood },
+  { key: 'plegLongestIntervalFlood', label: 'longest time without a PLEG relist in flood (worst node; NotReady at 3m)', unit: 'ms', better: 'lower', get: plegLongestIntervalFlood },
+  { key: 'leaseGapMax', label: 'longest node Lease renewal gap (worst node)', unit: 'ms', better: 'lower', get: leaseGapMax },
   { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
 ];
 

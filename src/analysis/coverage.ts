@@ -31,6 +31,8 @@ const PERIODIC: ReadonlySet<RecordType> = new Set<RecordType>([
   'consul-latency',
   'vault-latency',
   'runtime-latency',
+  // Lease renewals are not here: a kubelet that stops renewing is the finding, not a blind recorder.
+  'kubelet-pleg',
   'vault-health',
   'kafka',
   'consul-telemetry',
@@ -55,6 +57,8 @@ const KEYWORDS: [RegExp, RecordType[]][] = [
   [/app|devenv/, ['app']],
   [/loadgen|traffic/, ['traffic']],
   [/^lb\b|haproxy/, ['lb']],
+  [/lease/, ['node-lease']],
+  [/pleg/, ['kubelet-pleg']],
 ];
 
 export interface CoverageOptions {
@@ -168,7 +172,7 @@ function inferredSilences(sorted: readonly HistoryRecord[], historyEnd: number, 
       if (!NODE_LEVEL_CPU.has(r.scope)) continue;
       node = r.node;
       key += `\u0000${r.node}\u0000${r.scope}`;
-    } else if (r.type === 'runtime-latency') {
+    } else if (r.type === 'runtime-latency' || r.type === 'kubelet-pleg') {
       // One probe per node: a node whose runtime stopped answering must not hide behind the others' samples.
       node = r.node;
       key += `\u0000${r.node}`;

@@ -181,6 +181,48 @@ export interface RuntimeLatencyRecord extends LatencyBase {
   node: string;
 }
 
+/**
+ * A Prometheus histogram as the kubelet exposes it: cumulative counts per upper bound (`le`, seconds),
+ * ascending, the +Inf bucket left out (it equals `count`).
+ */
+export interface HistogramSample {
+  buckets: [le: number, cumulative: number][];
+  sum: number;
+  count: number;
+}
+
+/**
+ * The kubelet's PLEG metrics as read from its /metrics through the API server's node proxy
+ * (src/recorder/kubelet-pleg.ts): how long each relist through the runtime took and how far apart they
+ * were. A metric this kubelet does not expose is listed in `absent`, never written as zero.
+ */
+export interface KubeletPlegRecord extends Base {
+  type: 'kubelet-pleg';
+  node: string;
+  /** kubelet_pleg_relist_duration_seconds. */
+  relistDuration?: HistogramSample;
+  /** kubelet_pleg_relist_interval_seconds. */
+  relistInterval?: HistogramSample;
+  /** kubelet_pleg_last_seen_seconds: Unix seconds of the last relist the kubelet's health check counts. */
+  lastSeenS?: number;
+  /** Metric names looked for and not on the page. */
+  absent?: string[];
+}
+
+/**
+ * One renewal of a node's Lease in kube-node-lease (src/recorder/node-leases.ts): the kubelet's heartbeat
+ * the node lifecycle controller reads. Written once per distinct renewTime.
+ */
+export interface NodeLeaseRecord extends Base {
+  type: 'node-lease';
+  node: string;
+  /** spec.renewTime, ISO with the API's microseconds cut to milliseconds. */
+  renewTime: string;
+  holder?: string;
+  durationS?: number;
+  event?: 'added' | 'modified' | 'deleted';
+}
+
 export interface VaultHealthRecord extends Base {
   type: 'vault-health';
   initialized: boolean | null;
@@ -304,6 +346,8 @@ export interface RecordByType {
   'consul-latency': ConsulLatencyRecord;
   'vault-latency': VaultLatencyRecord;
   'runtime-latency': RuntimeLatencyRecord;
+  'kubelet-pleg': KubeletPlegRecord;
+  'node-lease': NodeLeaseRecord;
   'vault-health': VaultHealthRecord;
   kafka: KafkaRecord;
   shipper: ShipperRecord;
@@ -335,6 +379,8 @@ const KNOWN_TYPES: { [K in RecordType]: true } = {
   'consul-latency': true,
   'vault-latency': true,
   'runtime-latency': true,
+  'kubelet-pleg': true,
+  'node-lease': true,
   'vault-health': true,
   kafka: true,
   shipper: true,

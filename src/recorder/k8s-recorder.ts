@@ -1,14 +1,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { NodeRecord, PodRecord, RecordInput } from '../history/records.ts';
+import { messageKind } from '../history/condition-message.ts';
 import { ResumableWatch } from './resumable-watch.ts';
 
 type Emit = (r: RecordInput) => void;
 
-function nodeRecord(n: k8s.V1Node, event: NodeRecord['event']): RecordInput {
+export function nodeRecord(n: k8s.V1Node, event: NodeRecord['event']): RecordInput {
   const conditions = (n.status?.conditions ?? []).map((c) => ({
     type: c.type,
     status: c.status,
     ...(c.reason ? { reason: c.reason } : {}),
+    // Why a node is unhealthy is said here ("PLEG is not healthy: ...", "container runtime is down").
+    ...(c.message ? { message: c.message.slice(0, 500) } : {}),
     ...(c.lastHeartbeatTime ? { lastHeartbeatTime: new Date(c.lastHeartbeatTime as unknown as string).toISOString() } : {}),
     ...(c.lastTransitionTime ? { lastTransitionTime: new Date(c.lastTransitionTime as unknown as string).toISOString() } : {}),
   }));
@@ -50,9 +53,13 @@ function podRecord(p: k8s.V1Pod, event: PodRecord['event']): RecordInput {
   };
 }
 
-/** What changed in a record, ignoring fields that move on every heartbeat. */
-function fingerprint(r: RecordInput): string {
-  if (r.type === 'node') return JSON.stringify([r.ready, r.taints, r.unschedulable, r.conditions.map((c) => [c.type, c.status])]);
+/**
+ * What changed in a record, ignoring fields that move on every heartbeat. A condition's cause counts (its
+ * reason, and its message without the live durations): "container runtime is down" gaining "PLEG is not
+ * healthy" is news, "last seen active 3m10s ago" becoming "3m20s ago" is not.
+ */
+export function fingerprint(r: RecordInput): string {
+  if (r.type === 'node') return JSON.stringify([r.ready, r.taints, r.unschedulable, r.conditions.map((c) => [c.type, c.status, c.reason ?? '', messageKind(c.message ?? '')])]);
   return JSON.stringify({ ...r, event: undefined });
 }
 

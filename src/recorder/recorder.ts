@@ -8,6 +8,8 @@ import { CpuSampler, cpuSamplingSupported, type NodeTarget } from './cpu-sampler
 import { K8sRecorder } from './k8s-recorder.ts';
 import { KubeletSummarySampler } from './kubelet-summary.ts';
 import { KafkaDelivery } from './kafka-delivery.ts';
+import { KubeletPlegSampler, PLEG_SAMPLE_PERIOD_MS } from './kubelet-pleg.ts';
+import { NodeLeaseRecorder } from './node-leases.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
@@ -81,6 +83,7 @@ export const RECORDER_STOPPING = 'recorder stopping';
 
 export class Recorder {
   readonly #k8s: K8sRecorder[];
+  readonly #leases: NodeLeaseRecorder[];
   readonly #periodic: Periodic[] = [];
   readonly delivery: KafkaDelivery;
   /** The last counters each in-pod program reported, for the end-of-run delivery check. */
@@ -88,6 +91,8 @@ export class Recorder {
 
   constructor(private readonly o: RecorderOptions) {
     this.#k8s = o.clusters.map((c) => new K8sRecorder(c.clients.kc, c.clients.core, this.emitFor(c), o.podNamespaces));
+    // Lease renewals are how the control plane judges a kubelet alive: watched like nodes, samplers or not.
+    this.#leases = o.clusters.map((c) => new NodeLeaseRecorder(c.clients.kc, this.emitFor(c)));
     this.delivery = new KafkaDelivery(o.kafkaBroker, o.runId);
   }
 
@@ -126,6 +131,7 @@ export class Recorder {
 
   async start(): Promise<void> {
     for (const k of this.#k8s) k.start();
+    for (const l of this.#leases) l.start();
     await this.delivery.start();
     this.#sampler('kafka', this.o.samplePeriodMs, () => this.delivery.sample(this.emit));
     if (this.o.samplers) {
@@ -140,6 +146,12 @@ export class Recorder {
         const runtime = this.o.runtime;
         // Each node on its own clock: a node whose runtime hangs must not delay the probes of the others.
         for (const n of this.o.nodes) this.#sampler(`runtime-${n.name}`, RUNTIME_PROBE_PERIOD_MS, () => probeRuntime(n, runtime, this.emit));
+      }
+      for (const c of this.o.clusters) {
+        // Per-node gaps are the sampler's own (affects kubelet-pleg, one node); a sweep that throws (the node
+        // list) is a gap of the whole sampler.
+        const pleg = new KubeletPlegSampler(c.clients.core, this.emitFor(c));
+        this.#sampler('kubelet-pleg', PLEG_SAMPLE_PERIOD_MS, () => pleg.sample(), this.emitFor(c));
       }
       if (sources.includes('kubelet')) {
         for (const c of this.o.clusters) {
@@ -172,11 +184,11 @@ export class Recorder {
     // ended on purpose, so the analysis does not read the wind-down as a blind spot.
     this.emit({ type: 'note', source: 'recorder', text: RECORDER_STOPPING });
     await Promise.all(this.#periodic.map((p) => p.stop()));
-    await Promise.all(this.#k8s.map((k) => k.stop()));
+    await Promise.all([...this.#k8s, ...this.#leases].map((k) => k.stop()));
     await this.delivery.stop();
   }
 
   relists(): number {
-    return this.#k8s.reduce((n, k) => n + k.relists(), 0);
+    return [...this.#k8s, ...this.#leases].reduce((n, k) => n + k.relists(), 0);
   }
 }

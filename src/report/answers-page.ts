@@ -13,7 +13,7 @@ const HEADLINE: Record<string, string[]> = {
   q2: ['failedAtEnd', 'consulP99Observe'],
   q3: ['notReadyNodeSeconds', 'poolPeak', 'timeToRecoverMs'],
   q4: ['notReadyFraction', 'rescheduledFraction'],
-  q5: ['runtimeCpuPeak', 'kubeletCpuPeak'],
+  q5: ['maxNotReady', 'plegRelistP99Flood', 'runtimeProbeP99Flood'],
 };
 
 export interface AnswersPageOptions {

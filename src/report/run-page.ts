@@ -15,6 +15,7 @@ import { fmtHtml, fmtNumber, fmtText, relText, timeHtml, type Unit } from './for
 import { html, type Html } from './html.ts';
 import { chartCard, page } from './layout.ts';
 import { usersCharts, usersSection } from './users-panel.ts';
+import { notReadyMessage, runtimeCharts, runtimeSection } from './runtime-panel.ts';
 
 export interface RunReportInput {
   analysis: RunAnalysis;
@@ -100,7 +101,7 @@ export function renderRunReport(input: RunReportInput): string {
     timeChart({
       id: 'cpu-runtime',
       title: 'Container runtime and kubelet CPU per node',
-      hint: 'The shared parts of a node: the runtime (containerd) as solid lines, the kubelet dashed. A runtime that eats the node starves the kubelet\u2019s heartbeat.',
+      hint: 'The shared parts of a node: the runtime (containerd; under Docker, dockerd and containerd) as solid lines, the kubelet dashed. A runtime that eats the node starves the kubelet\u2019s heartbeat.',
       yAxes: [{ name: 'cores', min: 0 }],
       series: cpuNodes.flatMap((n) => [
         { name: `${n} runtime`, data: relSeries(series.cpu[n]?.runtime ?? [], t0) },
@@ -185,6 +186,8 @@ export function renderRunReport(input: RunReportInput): string {
   );
   charts.push(...usersCharts(s, series, bands, timeChart));
 
+  charts.push(...runtimeCharts(input.analysis, input.scenario, timeChart));
+
   const nav = [
     { id: 'gaps', label: 'Gaps' },
     { id: 'numbers', label: 'Key numbers' },
@@ -193,6 +196,7 @@ export function renderRunReport(input: RunReportInput): string {
     { id: 'timeline', label: 'Timeline' },
     { id: 'nodes', label: 'Nodes & pods' },
     { id: 'cpu', label: 'CPU' },
+    ...(input.analysis.summary.runtimeHealth ? [{ id: 'runtime', label: 'Runtime' }] : []),
     { id: 'consul', label: 'Consul' },
     { id: 'latency', label: 'Latency' },
     { id: 'delivery', label: 'Delivery' },
@@ -216,6 +220,7 @@ ${usersSection(s, byId)}${clustersSection(input)}<section id="timeline"><h2>Time
 <div class="grid two">${chartCard(byId['cpu-nodes']!)}${chartCard(byId['cpu-runtime']!)}</div>
 <div class="grid" style="margin-top:14px">${chartCard(byId['cpu-components']!)}</div>
 <div class="grid two" style="margin-top:14px">${cpuTable(input)}${runtimeTable(input)}</div></section>
+${runtimeSection(input.analysis, byId)}
 <section id="consul"><h2>Consul pool and gossip</h2>
 <div class="grid two">${chartCard(byId.pool!)}${chartCard(byId.gossip!)}</div>
 <div class="grid" style="margin-top:14px">${poolTable(input)}</div></section>
@@ -448,7 +453,14 @@ function lineageSection(input: RunReportInput): Html {
   if (l.replacements === 0) return html`<p class="lead">No pod was replaced during the run.</p>`;
   const causes = Object.entries(l.byFirstCause).map(([f, n]) => `${n} from ${f}`).join(', ');
   const depth = Object.entries(l.byDepth).map(([dpt, n]) => `${n} at depth ${dpt}`).join(', ');
-  const node = (n: LineageTreeNode, d: number): Html => html`<li><span class="pod">${n.name}</span>${d > 0 ? html`<span class="tag depth">depth ${d}</span>` : ''} on <span class="mono">${n.node ?? '?'}</span>${n.createdAt !== undefined && d > 0 ? html` · created ${relText(n.createdAt, s.t0)}` : ''}${n.endedAt !== undefined ? html` · <span class="tag bad">${n.how ?? 'ended'} ${relText(n.endedAt, s.t0)}</span>${n.cause ? html` <span class="muted">because ${n.cause}</span>` : ''}` : ''}${n.children.length ? html`<ul>${n.children.map((c) => node(c, d + 1))}</ul>` : ''}</li>`;
+  // What the node said when it went NotReady (runs recorded with condition messages): the why behind the move.
+  const saidOf = (f: (typeof l.links)[number]['nodeFailure']) => (f && f.condition === 'NotReady' ? notReadyMessage(s.runtimeHealth, f.node, f.from) : undefined);
+  const failureOf = new Map(l.links.map((x) => [x.replaced.uid, x.nodeFailure] as const));
+  const said = (uid: string) => {
+    const m = saidOf(failureOf.get(uid) ?? null);
+    return m ? html` <span class="muted">(\u201c${m}\u201d)</span>` : '';
+  };
+  const node = (n: LineageTreeNode, d: number): Html => html`<li><span class="pod">${n.name}</span>${d > 0 ? html`<span class="tag depth">depth ${d}</span>` : ''} on <span class="mono">${n.node ?? '?'}</span>${n.createdAt !== undefined && d > 0 ? html` · created ${relText(n.createdAt, s.t0)}` : ''}${n.endedAt !== undefined ? html` · <span class="tag bad">${n.how ?? 'ended'} ${relText(n.endedAt, s.t0)}</span>${n.cause ? html` <span class="muted">because ${n.cause}</span>${said(n.uid)}` : ''}` : ''}${n.children.length ? html`<ul>${n.children.map((c) => node(c, d + 1))}</ul>` : ''}</li>`;
   const firstCause = l.links.find((x) => x.firstCause)?.firstCause;
   const conditions = Object.entries(l.byNodeCondition).map(([c, n]) => `${n} ${c}`).join(', ');
   return html`<p class="lead">${l.replacements} replacement pod(s) from ${l.roots} original pod(s): ${depth}. ${l.causedByNodeFailure} followed a node failure${conditions ? ` (${conditions})` : ''}, ${l.otherCause} another ending. First causes: ${causes}.
@@ -456,7 +468,7 @@ ${firstCause ? html` The first cause, ${firstCause.fault}, was injected ${relTex
 Links come from the recorder\u2019s <code>replaces</code> (${l.links.filter((x) => x.matched === 'recorded').length}) or are inferred from owner and timing (${l.links.filter((x) => x.matched === 'inferred').length}).</p>
 <div class="card"><div class="scroll" style="max-height:560px;padding:6px 10px"><ul class="tree">${series.lineageTree.map((n) => node(n, 0))}</ul></div></div>
 <details><summary>Every chain (${l.links.length})</summary><div class="scroll"><table><thead><tr><th>replacement</th><th>depth</th><th>replaced</th><th>on</th><th>node failure</th><th>first cause</th><th>link</th></tr></thead><tbody>
-${l.links.map((x) => html`<tr><td class="mono">${x.name}<br><span class="muted">${x.node ?? ''}</span></td><td class="num">${x.depth}</td><td class="mono">${x.replaced.name}</td><td class="mono">${x.replaced.node ?? '?'}</td><td>${x.nodeFailure ? html`${x.nodeFailure.node} ${x.nodeFailure.condition} ${relText(x.nodeFailure.from, s.t0)}–${x.nodeFailure.open ? 'end' : relText(x.nodeFailure.to, s.t0)}` : html`<span class="muted">${x.replaced.how ?? 'none found'}</span>`}</td><td>${x.firstCause ? `${x.firstCause.fault}` : html`<span class="unknown" title="no fault before the first failure">unknown</span>`}</td><td>${x.matched}</td></tr>`)}
+${l.links.map((x) => html`<tr><td class="mono">${x.name}<br><span class="muted">${x.node ?? ''}</span></td><td class="num">${x.depth}</td><td class="mono">${x.replaced.name}</td><td class="mono">${x.replaced.node ?? '?'}</td><td>${x.nodeFailure ? html`${x.nodeFailure.node} ${x.nodeFailure.condition} ${relText(x.nodeFailure.from, s.t0)}–${x.nodeFailure.open ? 'end' : relText(x.nodeFailure.to, s.t0)}${saidOf(x.nodeFailure) ? html`<br><span class="muted">${saidOf(x.nodeFailure)}</span>` : ''}` : html`<span class="muted">${x.replaced.how ?? 'none found'}</span>`}</td><td>${x.firstCause ? `${x.firstCause.fault}` : html`<span class="unknown" title="no fault before the first failure">unknown</span>`}</td><td>${x.matched}</td></tr>`)}
 </tbody></table></div></details>`;
 }
 

@@ -11,7 +11,8 @@ import { clients } from '../../src/cluster/kube.ts';
 import { isReady } from '../../src/cluster/nodes.ts';
 import { readState } from '../../src/cluster/state.ts';
 import { readHistory } from '../../src/history/reader.ts';
-import type { CpuRecord, HistoryRecord, RuntimeLatencyRecord } from '../../src/history/records.ts';
+import type { CpuRecord, HistoryRecord, KubeletPlegRecord, NodeLeaseRecord, NodeRecord, RuntimeLatencyRecord } from '../../src/history/records.ts';
+import { readFileSync } from 'node:fs';
 import { capture } from '../../src/util/exec.ts';
 import { runsDir } from '../../src/util/paths.ts';
 import { assertLabGone, lab } from './helpers.ts';
@@ -32,7 +33,8 @@ test('Docker runtime: nodes Ready on dockershim, a pod’s json-file log reaches
   const state = readState();
   assert.ok(state, 'the replay left its lab up');
   assert.equal(state.settings.runtime, 'docker');
-  const { records } = await readHistory(join(newestRun('smoke-sidecar+docker-runtime', before), 'history.jsonl'));
+  const runDir = newestRun('smoke-sidecar+docker-runtime', before);
+  const { records } = await readHistory(join(runDir, 'history.jsonl'));
 
   await t.test('both nodes Ready, on Kubernetes 1.23.17 with Docker as the runtime', async () => {
     const nodes = (await clients({ clusterName: state.settings.name }).core.listNode()).items;
@@ -63,6 +65,27 @@ test('Docker runtime: nodes Ready on dockershim, a pod’s json-file log reaches
     process.stderr.write(`runtime probe: n=${ms.length} median ${ms[Math.floor(ms.length / 2)]?.toFixed(1)} ms max ${ms.at(-1)?.toFixed(1)} ms\n`);
     const daemons = new Set(records.filter((r): r is CpuRecord => r.type === 'cpu' && r.scope === 'runtime').map((r) => r.id));
     assert.ok(daemons.has('dockerd') && daemons.has('containerd'), `runtime CPU per daemon (${[...daemons].join(', ')})`);
+  });
+
+  await t.test('why a node would be unhealthy is recorded: PLEG metrics of the 1.23 kubelets, Lease renewals, Ready messages; the report has its runtime panel', () => {
+    const pleg = records.filter((r): r is KubeletPlegRecord => r.type === 'kubelet-pleg');
+    const plegNodes = new Set(pleg.filter((r) => (r.relistDuration?.count ?? 0) > 0).map((r) => r.node));
+    assert.equal(plegNodes.size, 2, `PLEG relist histograms from both kubelets (${[...plegNodes].join(', ')})`);
+    assert.deepEqual([...new Set(pleg.flatMap((r) => r.absent ?? []))], [], 'a 1.23 kubelet exposes all three PLEG metrics');
+    assert.ok(pleg.every((r) => r.lastSeenS === undefined || Math.abs(Date.parse(r.ts) / 1000 - r.lastSeenS) < 60), 'last seen is a Unix time close to the sample');
+    const leases = records.filter((r): r is NodeLeaseRecord => r.type === 'node-lease');
+    for (const n of plegNodes) {
+      const renewals = new Set(leases.filter((l) => l.node === n).map((l) => l.renewTime));
+      assert.ok(renewals.size >= 3, `${n}: Lease renewals recorded (${renewals.size})`);
+    }
+    const messages = records.filter((r): r is NodeRecord => r.type === 'node').flatMap((r) => r.conditions.filter((c) => c.type === 'Ready' && c.message).map((c) => c.message));
+    assert.ok(messages.length > 0, 'Ready conditions carry their message');
+    const gaps = records.filter((r) => r.type === 'gap' && /kubelet-pleg|leases/.test(r.source));
+    process.stderr.write(`PLEG records ${pleg.length}, Lease renewals ${leases.length}, Ready messages ${[...new Set(messages)].join(' | ')}, gaps ${gaps.length}\n`);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    assert.ok(summary.runtimeHealth, 'summary.json has the runtime health section');
+    assert.equal(summary.runtimeHealth.recorded.pleg, true);
+    assert.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /id="runtime"/);
   });
 
   await t.test('lab down leaves no container, network or kube context of the lab', async () => {

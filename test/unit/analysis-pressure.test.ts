@@ -203,7 +203,7 @@ test('answers: nodes only under pressure are counted as unhealthy, by condition,
   const ref = (id: string, records: ReturnType<typeof history>): RunRef => ({ id, summary: analyzeRun({ records, runId: id }).summary });
   const pressured = ref('run-pressure', memoryCascade());
   const quiet = ref('run-quiet', history(...phases(), fault(60, 'inject'), fault(120, 'heal'), nodeWith(1, W1, true), nodeWith(300, W1, true)));
-  const a = buildAnswers({ q1: { naive: [pressured], backoff: [quiet] }, q3: { sidecar: [pressured], daemonset: [quiet] }, q5: { all: [pressured] } });
+  const a = buildAnswers({ q1: { naive: [pressured], backoff: [quiet] }, q3: { sidecar: [pressured], daemonset: [quiet] }, q5: { containerd: [pressured] } });
   const texts = (id: string) => a.questions.find((q) => q.id === id)!.findings.map((f) => f.text);
 
   const q1 = texts('q1');
@@ -216,13 +216,13 @@ test('answers: nodes only under pressure are counted as unhealthy, by condition,
   assert.ok(texts('q3').some((t) => /^pressure node-time \(Memory\+Disk\+PID\) \(n = 1 each\): in the one run each: DaemonSets 0 s vs sidecars 2m50s \(no spread yet\)$/.test(t)), texts('q3').join('\n'));
 
   const q5 = texts('q5');
-  const verdict = q5.find((t) => /^No node went NotReady after the flood/.test(t))!;
+  const verdict = q5.find((t) => /^containerd, naive sidecars: No node went NotReady after the flood/.test(t))!;
   assert.match(verdict, /Nodes did come under pressure \(MemoryPressure in 1 of 1 runs\)/);
 });
 
 test('answers: pressure that began before the flood is said to be there already', () => {
   const recs = history(...phases(), fault(60, 'inject'), fault(120, 'heal'), nodeWith(1, W1, true), nodeWith(30, W1, true, { MemoryPressure: 'True' }), nodeWith(300, W1, true, { MemoryPressure: 'True' }));
   const r: RunRef = { id: 'early', summary: analyzeRun({ records: recs }).summary };
-  const q5 = buildAnswers({ q5: { all: [r] } }).questions.find((q) => q.id === 'q5')!;
+  const q5 = buildAnswers({ q5: { containerd: [r] } }).questions.find((q) => q.id === 'q5')!;
   assert.ok(q5.findings.some((f) => /in 1 the pressure was already there when the flood started \(in 1 since before the cut\), so the flood did not start it/.test(f.text)), q5.findings.map((f) => f.text).join('\n'));
 });

@@ -97,7 +97,11 @@ test('unknown values stay out of the median and are counted: "unknown in k of n 
 test('an arm without runs is "not measured" with its command, never a zero', () => {
   const a = buildAnswers({ q3: { sidecar: [run('s1', 9)] }, q1: { naive: [run('s1', 9)] } });
   const q = a.questions.find((x) => x.id === 'q3')!;
-  assert.deepEqual(q.notMeasured, ['DaemonSets: not measured (no completed runs); to measure it: `npx lab matrix --only daemonset`']);
+  assert.deepEqual(q.notMeasured, [
+    'DaemonSets: not measured (no completed runs); to measure it: `npx lab matrix --only daemonset`',
+    'sidecars on Docker: not measured (no completed runs); to measure it: `npx lab matrix --only docker-runtime`',
+    'DaemonSets on Docker: not measured (no completed runs); to measure it: `npx lab matrix --only docker-runtime+daemonset`',
+  ]);
   assert.deepEqual(q.arms.find((x) => x.arm === 'daemonset')!.runs, []);
   assert.equal(describeSpread(q.arms.find((x) => x.arm === 'daemonset')!.metrics.podsRescheduled!), 'not measured');
   const md = answersMarkdown(a);
@@ -109,14 +113,6 @@ test('an arm without runs is "not measured" with its command, never a zero', () 
   const q2 = buildAnswers({}).questions.find((x) => x.id === 'q2')!;
   assert.equal(q2.measured, false);
   assert.ok(!q2.notMeasured.some((n) => /encrypted from the start/.test(n)), 'the withdrawn on-from-start arm is not offered');
-});
-
-test('q5 says when its pooled runs are different set-ups, so their min–max is not read as repeats', () => {
-  const ds = run('d1', 0);
-  ds.summary.scenario = { ...ds.summary.scenario!, variant: 'daemonset', variants: ['daemonset'] };
-  const q5 = (all: RunRef[]) => buildAnswers({ q5: { all } }).questions.find((q) => q.id === 'q5')!.findings.map((f) => f.text);
-  assert.ok(q5([run('s1', 9), run('s2', 9), ds]).includes('These 3 runs pool 2 set-ups (sidecar 2, daemonset 1): the min–max below spans set-ups, not repeats of one. [runs: s1, s2, d1]'));
-  assert.ok(!q5([run('s1', 9), run('s2', 9)]).some((t) => /pool \d set-ups/.test(t)));
 });
 
 test('the commands in "not measured" name real matrix arms, and the matrix runs the split-clusters arm', () => {

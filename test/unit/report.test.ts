@@ -127,3 +127,32 @@ test('lab report rebuilds a run folder from the command line, by run id', () => 
   assert.ok(fs.existsSync(path.join(runs, '2026-11-26T03-10-00Z-synthetic', 'report.html')));
   assert.ok(fs.existsSync(path.join(runs, '2026-11-26T03-10-00Z-synthetic', 'summary.json')));
 });
+
+test('the runtime panel: probe, PLEG and Lease charts on the run\u2019s time axis, NotReady stretches with their messages, and the lineage quoting them', async () => {
+  const dir = path.join(tmp(), 'run-docker');
+  writeSyntheticRunFolder(dir, { runtimeHealth: true, variants: ['docker-runtime'] });
+  const r = await buildRunReport(dir, Date.UTC(2026, 10, 26, 4, 0, 0));
+  const page = fs.readFileSync(r.reportPath, 'utf8');
+  assertSelfContained(page);
+  const charts = chartData(page).charts as { id: string; kind: string; bands?: unknown[]; xMin?: number; xMax?: number }[];
+  assert.deepEqual(charts.map((c) => c.id), [...RUN_CHARTS, 'runtime-probe', 'pleg', 'lease-gaps']);
+  const overview = charts.find((c) => c.id === 'overview')!;
+  for (const id of ['runtime-probe', 'pleg', 'lease-gaps']) {
+    const c = charts.find((x) => x.id === id)!;
+    assert.deepEqual([c.bands, c.xMin, c.xMax], [overview.bands, overview.xMin, overview.xMax], `${id}: same axis and phase bands as the overview`);
+  }
+  assert.match(page, /<a href="#runtime">Runtime<\/a>/);
+  assert.match(page, /NotReady stretches and what the node said/);
+  assert.match(page, /PLEG is not healthy: pleg was last seen active 3m0\.2s ago; threshold is 3m0s/);
+  assert.match(page, /Kubelet stopped posting node status\./);
+  // The lineage: a pod moved off a NotReady node carries what that node said.
+  assert.match(page, /because node outage-lab-worker2 NotReady \(NodeStatusUnknown\)<\/span> <span class="muted">\(\u201cPLEG is not healthy: [^"]*→ Kubelet stopped posting node status\.\u201d\)/);
+  const summary = JSON.parse(fs.readFileSync(r.summaryPath, 'utf8'));
+  assert.equal(summary.scenario.runtime, 'docker');
+  assert.ok(summary.runtimeHealth.notReady[0].from.endsWith('Z'), 'instants in summary.json are ISO');
+  // A run without these records keeps its page as it was: no runtime section.
+  const plain = path.join(tmp(), 'run-plain');
+  writeSyntheticRunFolder(plain);
+  const p2 = fs.readFileSync((await buildRunReport(plain)).reportPath, 'utf8');
+  assert.doesNotMatch(p2, /id="runtime"/);
+});

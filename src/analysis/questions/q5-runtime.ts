@@ -1,15 +1,42 @@
-import { pooledNote, pressureFindings, runtimeFindings } from '../answer-findings.ts';
+import { notReadyCauseFindings, pressureFindings, runtimeFindings } from '../answer-findings.ts';
 import { USER_METRICS } from '../catalog.ts';
-import type { QuestionDef } from './types.ts';
+import { REFERENCE_RUN, type QuestionDef } from './types.ts';
 
+/**
+ * Docker (dockershim, as in 2019) against containerd with the same workload, and DaemonSets on Docker.
+ * The one comparison is the runtime's (naive sidecars on both); DaemonSet against sidecar on Docker is
+ * question 3's second pair, so the DaemonSet arm is described here, not compared twice.
+ */
 export const q5: QuestionDef = {
   id: 'q5',
   title: 'Is the shared runtime daemon the single point of failure?',
-  question: 'The runtime\u2019s own CPU during the flood and its relation to kubelet health.',
-  baseArm: 'all',
-  metrics: ['runtimeCpuPeak', 'kubeletCpuPeak', 'shimsCpuPeak', 'maxNotReady', 'maxPressure', ...USER_METRICS],
-  arms: [{ id: 'all', label: 'all runs', runs: 'all', measure: { command: '`npx lab matrix`' } }],
-  // Every run of the scenario pooled: there is nothing to compare with.
-  compare: false,
-  lead: ({ refs }) => [...pooledNote(refs('all')), ...runtimeFindings(refs('all')), ...pressureFindings(refs('all'), 'runs')],
+  question:
+    'Docker runtime vs containerd, same workload (naive sidecars), and DaemonSets on Docker: does a node go NotReady, with which condition message, and how did the runtime, the kubelet\u2019s PLEG relists and its Lease renewals fare in the flood?',
+  baseArm: 'containerd',
+  metrics: [
+    'maxNotReady', 'firstNotReadyMs', 'notReadyNodeSeconds', 'runtimeCpuPeak', 'runtimeProbeP99Flood', 'plegRelistP99Flood', 'plegLongestIntervalFlood',
+    'leaseGapMax', 'podsRescheduled', 'lineageDepth', 'poolPeak', 'poolPeakFailed', ...USER_METRICS,
+  ],
+  arms: [
+    { id: 'containerd', label: 'containerd, naive sidecars', runs: 'reference', measure: REFERENCE_RUN },
+    { id: 'docker', label: 'Docker, naive sidecars', runs: { field: 'runtime', value: 'docker' }, measure: { matrix: 'docker-runtime', variants: ['docker-runtime'] } },
+    {
+      id: 'docker-daemonset',
+      label: 'Docker, DaemonSets',
+      runs: { field: 'runtime', value: 'docker', with: { variant: 'daemonset' } },
+      measure: { matrix: 'docker-runtime+daemonset', variants: ['docker-runtime', 'daemonset'] },
+    },
+  ],
+  pairs: [['containerd', 'docker']],
+  tally: true,
+  lead: ({ arms, refs }) => notReadyCauseFindings(arms, refs),
+  // Per arm (a set-up's runs are repeats; arms are not pooled): the runtime's CPU before each NotReady
+  // onset, and node pressure, the other way a kubelet ends pods while its node stays Ready.
+  trail: ({ arms, refs, label }) =>
+    arms
+      .filter((a) => a.runs.length)
+      .flatMap((a) => [
+        ...runtimeFindings(refs(a.arm)).map((f) => ({ ...f, kind: 'note' as const, text: `${label(a.arm)}: ${f.text}` })),
+        ...pressureFindings(refs(a.arm), `${label(a.arm)} runs`),
+      ]),
 };

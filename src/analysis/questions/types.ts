@@ -12,9 +12,19 @@ export const REFERENCE_RUN = { matrix: 'sidecar', variants: ['sidecar'] } as con
 export interface ArmDef {
   id: string;
   label: string;
-  runs: 'reference' | 'all' | { field: keyof ScenarioKey; value?: ScenarioKey[keyof ScenarioKey] };
+  runs: 'reference' | 'all' | ArmDelta;
   /** The `lab matrix` arm that measures it (label and variants against the reference scenario), or the command when it is not one. */
   measure: { matrix: string; variants: readonly string[] } | { command: string };
+}
+
+/**
+ * The reference with `field` changed (to `value`, or to anything else when absent), and with each field of
+ * `with` changed to exactly that value too: a run belongs to the arm when these are all its differences.
+ */
+export interface ArmDelta {
+  field: keyof ScenarioKey;
+  value?: ScenarioKey[keyof ScenarioKey];
+  with?: Partial<ScenarioKey>;
 }
 
 /** What a question's own findings see: its arms with their spreads, and the runs of each arm. */
@@ -37,6 +47,12 @@ export interface QuestionDef {
   arms: ArmDef[];
   /** false: the arms are not compared with the base (pooled runs); only `lead` speaks. */
   compare?: false;
+  /**
+   * Which arms are compared, each pair [base, other]; default: the base arm with every other. Pairs let one
+   * question hold two comparisons of one change each (DaemonSet vs sidecar on each runtime) without
+   * comparing arms that differ in two things.
+   */
+  pairs?: readonly (readonly [string, string])[];
   /** A line per arm pair counting better/worse metrics before the metric comparisons. */
   tally?: boolean;
   /** Findings before the comparisons. */
