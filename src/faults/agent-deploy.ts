@@ -71,3 +71,14 @@ export async function removeAgent(c: Clients): Promise<boolean> {
   });
   return found;
 }
+
+/**
+ * After a verified heal: the agent goes, unless a fault applied through it is still unhealed (it is
+ * needed to heal that one). Resolves with a line for the user, or undefined when there was nothing to say.
+ */
+export async function removeAgentAfterHeal(journal: FaultJournal, c: Clients | undefined): Promise<string | undefined> {
+  if (!c) return undefined;
+  journal.reload();
+  if (agentStillNeeded(journal)) return `fault agent kept: a fault applied through it is not healed yet`;
+  return (await removeAgent(c)) ? `✔ Fault agent removed (DaemonSet, Lease and RBAC in namespace ${AGENT_NAMESPACE})` : undefined;
+}
