@@ -22,7 +22,7 @@ export async function healAndStop(ctx: RunContext): Promise<void> {
   if (rest.failed.length) why.push(`not healed: ${describeFailures(rest.failed)}`);
   if (why.length === 0 && ctx.scenario.fault.via === 'agent') {
     // The network is verified back: the privileged agent goes with the fault it held.
-    await removeAgentAfterHeal(ctx.journal, ctx.first.c).then(
+    await removeAgentAfterHeal(ctx.journal, ctx.clusters[0]?.c).then(
       (line) => line && info(line),
       (err: unknown) => info(`⚠ the fault agent could not be removed (${(err as Error).message}); \`npx lab heal\` removes it`),
     );
