@@ -20,7 +20,7 @@ export async function healAndStop(ctx: RunContext): Promise<void> {
   if (ctx.driver) await ctx.driver.restore().catch((err: unknown) => void why.push(`restore failed: ${(err as Error).message}`));
   const rest = await healJournal(ctx.journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
   if (rest.failed.length) why.push(`not healed: ${describeFailures(rest.failed)}`);
-  if (why.length === 0 && ctx.scenario.fault.via === 'agent') {
+  if (why.length === 0 && ctx.scenario?.fault?.via === 'agent') {
     // The network is verified back: the privileged agent goes with the fault it held.
     await removeAgentAfterHeal(ctx.journal, ctx.clusters[0]?.c).then(
       (line) => line && info(line),
