@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { clients } from '../cluster/kube.ts';
 import { secondCluster } from '../cluster/settings.ts';
 import { currentSettings, readState, type LabState } from '../cluster/state.ts';
+import { info } from '../ui/progress.ts';
 import { KAFKA_INTERNAL_PORT } from '../components/kafka.ts';
 import { KAFKA_NS } from '../components/kafka-in-cluster.ts';
 import { DEFAULT_AGENT_DEADLINE_MS } from './agent-protocol.ts';
@@ -36,7 +37,13 @@ export function agentDriverFor(clusterName: string, deadlineMs: number): AgentDr
   const key = `${clusterName}\0${deadlineMs}`;
   let d = agentDrivers.get(key);
   if (!d) {
-    d = new AgentDriver({ clusterName, deadlineMs, api: kubeAgentApi(clients({ clusterName }).kc) });
+    d = new AgentDriver({
+      clusterName,
+      deadlineMs,
+      api: kubeAgentApi(clients({ clusterName }).kc),
+      // Said, not hidden: renewals failing for the whole bound mean the agents have dropped the cut.
+      onRenewError: (err) => info(`⚠ fault agent: the Lease could not be renewed (${err.message}); without a renewal within ${deadlineMs / 1000} s the agents remove the cut`),
+    });
     agentDrivers.set(key, d);
   }
   return d;
