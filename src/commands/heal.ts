@@ -55,7 +55,13 @@ SIGINT, heals its own faults and exits; heal waits for that, then heals whatever
 async function removeFaultAgent(journal: FaultJournal): Promise<void> {
   const state = readState();
   if (!state) return;
-  const line = await removeAgentAfterHeal(journal, clients({ clusterName: state.settings.name })).catch((err: unknown) => {
+  let c;
+  try {
+    c = clients({ clusterName: state.settings.name });
+  } catch {
+    return; // no usable context for the lab's cluster: no agent on it can be asked, nor renewed
+  }
+  const line = await removeAgentAfterHeal(journal, c).catch((err: unknown) => {
     throw new LabError(`✖ the network is healed, but the fault agent could not be removed: ${(err as Error).message}`, `run \`npx lab heal\` again, or \`npx lab down\``);
   });
   if (line) info(line);

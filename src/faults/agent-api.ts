@@ -35,7 +35,7 @@ export interface AgentApi {
 
 const status = (err: unknown) => (err as { code?: number }).code;
 
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,7 @@ import type { Clients } from '../cluster/kube.ts';
 import { applyAll, loadManifest, resolveImages, type Obj } from '../cluster/manifests.ts';
 import { waitFor } from '../util/wait.ts';
 import { AGENT_LEASE, AGENT_NAME, AGENT_NAMESPACE } from './agent-protocol.ts';
-import { kubeAgentApi } from './agent-api.ts';
+import { bounded, kubeAgentApi } from './agent-api.ts';
 import type { FaultJournal } from './journal.ts';
 
 /** The manifest with the lab's apps image and the dead-man bound the agents assume until they read the Lease. */
@@ -80,5 +80,13 @@ export async function removeAgentAfterHeal(journal: FaultJournal, c: Clients | u
   if (!c) return undefined;
   journal.reload();
   if (agentStillNeeded(journal)) return `fault agent kept: a fault applied through it is not healed yet`;
+  // A cluster that cannot be asked (stopped nodes after a reboot) has no agent renewing anything: a
+  // heal that needed nothing from it must not fail for it. One that is there and cannot be removed does.
+  const there = await bounded(c.objects.read({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: AGENT_NAME, namespace: AGENT_NAMESPACE } }), 15_000, 'reading the fault agent').then(
+    () => true,
+    (err: unknown) => (gone(err) ? false : undefined),
+  );
+  if (there === undefined) return `⚠ could not check for a fault agent (the API server did not answer); \`npx lab heal\` again removes one`;
+  // Not there: its Lease or RBAC may still be (a DaemonSet deleted by hand); removeAgent takes what is.
   return (await removeAgent(c)) ? `✔ Fault agent removed (DaemonSet, Lease and RBAC in namespace ${AGENT_NAMESPACE})` : undefined;
 }
