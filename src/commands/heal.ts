@@ -1,3 +1,6 @@
+import { clients } from '../cluster/kube.ts';
+import { readState } from '../cluster/state.ts';
+import { removeAgentAfterHeal } from '../faults/agent-deploy.ts';
 import { FaultJournal } from '../faults/journal.ts';
 import { HEAL_OR_DOWN, healOrphansOrRefuse } from '../faults/orphans.ts';
 import { describeFailures, healJournal } from '../faults/runner.ts';
@@ -39,10 +42,27 @@ SIGINT, heals its own faults and exits; heal waits for that, then heals whatever
     const pending = journal.unhealed();
     if (pending.length === 0) {
       info('✔ Nothing to heal: the journal holds no active fault');
-      return;
+    } else {
+      const r = await healJournal(journal, 'all');
+      for (const id of r.healed) info(`✔ healed ${id} (verified)`);
+      if (r.failed.length) throw new LabError(`✖ ${r.failed.length} fault(s) NOT healed: ${describeFailures(r.failed)}; ${HEAL_OR_DOWN}`);
     }
-    const r = await healJournal(journal, 'all');
-    for (const id of r.healed) info(`✔ healed ${id} (verified)`);
-    if (r.failed.length) throw new LabError(`✖ ${r.failed.length} fault(s) NOT healed: ${describeFailures(r.failed)}; ${HEAL_OR_DOWN}`);
+    await removeFaultAgent(journal);
   },
 };
+
+/** Only after every fault is verified healed: the privileged agent is not left on the cluster. */
+async function removeFaultAgent(journal: FaultJournal): Promise<void> {
+  const state = readState();
+  if (!state) return;
+  let c;
+  try {
+    c = clients({ clusterName: state.settings.name });
+  } catch {
+    return; // no usable context for the lab's cluster: no agent on it can be asked, nor renewed
+  }
+  const line = await removeAgentAfterHeal(journal, c).catch((err: unknown) => {
+    throw new LabError(`✖ the network is healed, but the fault agent could not be removed: ${(err as Error).message}`, `run \`npx lab heal\` again, or \`npx lab down\``);
+  });
+  if (line) info(line);
+}

@@ -1,9 +1,9 @@
 // The seam between a fault and the machinery that acts on the nodes. A fault (kafka-network.ts,
 // gossip-encryption.ts) says WHAT to change on a node in these terms; a driver says HOW it gets there.
-// Today's driver is node-exec (`docker exec` into the kind node containers, drivers/node-exec.ts); an
-// in-cluster agent (a DaemonSet taking orders through a Lease, issue 15) would be a second file in
-// drivers/ implementing the same interface. The journal and the runner never see a driver: they hand the
-// fault a FaultContext and the fault uses its driver.
+// node-exec (`docker exec` into the kind node containers, drivers/node-exec.ts) is the default; agent (a
+// DaemonSet taking orders through a Lease, drivers/agent.ts) is chosen by a cut's params (`via`). The
+// journal and the runner never pick a driver: they hand the fault a FaultContext and the fault asks it
+// for the driver its params name.
 //
 // Contract every driver keeps: a method either does what it says and resolves, or rejects. It never
 // resolves with a guess: "could not read the rules" must reject, not return an empty list, because the
@@ -44,11 +44,22 @@ export interface FaultDriver {
 
 /** What a fault needs besides its own params: the driver, and where the lab is when the journal forgot. */
 export interface FaultContext {
+  /** The default driver, and the one a heal without params uses. */
   driver: FaultDriver;
+  /**
+   * The driver a fault's params ask for (the Kafka cut's `via`), so that the journal and the runner never
+   * need to know which one ran. Absent: `driver` for every fault.
+   */
+  driverFor?(params: Record<string, unknown>): FaultDriver;
   /** Names of the lab's clusters (those that may exist): where a params-less heal looks for nodes. */
   labClusters(): string[];
   /** Where a pod reaches Kafka now, for a heal whose journal line lost its own probe address. */
   kafkaProbe(): Promise<TcpTarget | undefined>;
   /** Delay between retries of a probe (tests make it short). */
   retryDelayMs?: number;
+}
+
+/** The driver for a fault with these params under this context. */
+export function driverOf(ctx: FaultContext, params: Record<string, unknown>): FaultDriver {
+  return ctx.driverFor?.(params) ?? ctx.driver;
 }

@@ -1,4 +1,4 @@
-import type { FaultContext, FaultDriver, TcpTarget } from './driver.ts';
+import { driverOf, type FaultContext, type FaultDriver, type TcpTarget } from './driver.ts';
 import { combine, type Fault, type Verdict } from './fault.ts';
 
 /**
@@ -23,7 +23,14 @@ export interface KafkaCutParams {
    * Journals written before it existed lack it; the heal then asks the lab's state.
    */
   probe?: TcpTarget;
+  /** How the rules reach the nodes (FaultContext.driverFor): absent is the context's default, node-exec. */
+  via?: FaultVia;
+  /** With `via: agent`: the dead-man bound the controller's Lease carries. */
+  agentDeadlineMs?: number;
 }
+
+export const FAULT_VIAS = ['node-exec', 'agent'] as const;
+export type FaultVia = (typeof FAULT_VIAS)[number];
 
 export const CUT_COMMENT = 'outage-lab-kafka-cut';
 const CHAINS = ['FORWARD', 'OUTPUT'] as const;
@@ -70,10 +77,13 @@ function isIpv4(s: unknown): s is string {
 }
 
 function parseParams(raw: Record<string, unknown>): KafkaCutParams | undefined {
-  const { nodes, kafkaIp, comment, keepTcpPort, probe } = raw as Partial<Record<keyof KafkaCutParams, unknown>>;
+  const { nodes, kafkaIp, comment, keepTcpPort, probe, via, agentDeadlineMs } = raw as Partial<Record<keyof KafkaCutParams, unknown>>;
   if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(n))) return undefined;
   if (!isIpv4(kafkaIp) || typeof comment !== 'string' || comment === '') return undefined;
   if (keepTcpPort !== undefined && !Number.isInteger(keepTcpPort)) return undefined;
+  // A driver this lab does not know cannot be trusted to heal: the params count as damaged.
+  if (via !== undefined && !(FAULT_VIAS as readonly unknown[]).includes(via)) return undefined;
+  if (agentDeadlineMs !== undefined && !(Number.isInteger(agentDeadlineMs) && (agentDeadlineMs as number) > 0)) return undefined;
   const pr = probe as Partial<TcpTarget> | undefined;
   const okProbe = pr !== undefined && isIpv4(pr.host) && Number.isInteger(pr.port);
   return {
@@ -82,6 +92,8 @@ function parseParams(raw: Record<string, unknown>): KafkaCutParams | undefined {
     comment,
     ...(keepTcpPort !== undefined ? { keepTcpPort: keepTcpPort as number } : {}),
     ...(okProbe ? { probe: { host: pr.host!, port: pr.port! } } : {}),
+    ...(via !== undefined ? { via: via as FaultVia } : {}),
+    ...(agentDeadlineMs !== undefined ? { agentDeadlineMs: agentDeadlineMs as number } : {}),
   };
 }
 
@@ -144,11 +156,17 @@ async function verifyOn(ctx: FaultContext, nodes: readonly string[], comment: st
   return traffic.presence === 'clear' ? { presence: 'clear', detail: `no lab rule on ${nodes.length} node(s); TCP to Kafka ${to.host}:${to.port} opens from each` } : traffic;
 }
 
+/** The context with the driver the cut's params name (`via`) as its driver. */
+function via(p: KafkaCutParams, ctx: FaultContext): FaultContext {
+  return { ...ctx, driver: driverOf(ctx, p as unknown as Record<string, unknown>) };
+}
+
 export const kafkaCut: Fault<KafkaCutParams> = {
   params: parseParams,
 
   /** Completes a partial cut: every rule of the cut on every node, each checked on its own. */
-  async inject(p, { driver }) {
+  async inject(p, ctx) {
+    const { driver } = via(p, ctx);
     await Promise.all(
       p.nodes.map(async (node) => {
         for (const rule of cutRules(p)) {
@@ -158,13 +176,14 @@ export const kafkaCut: Fault<KafkaCutParams> = {
     );
   },
 
-  async heal(p, { driver }) {
+  async heal(p, ctx) {
+    const { driver } = via(p, ctx);
     const errors: string[] = [];
     await Promise.all(p.nodes.map((node) => removeLabRules(driver, node, p.comment).catch((err: unknown) => void errors.push(why(err)))));
     if (errors.length) throw new Error(errors.join('; '));
   },
 
-  verify: (p, ctx) => verifyOn(ctx, p.nodes, p.comment, p.probe),
+  verify: (p, ctx) => verifyOn(via(p, ctx), p.nodes, p.comment, p.probe),
 
   async healWithoutParams(ctx) {
     const nodes: string[] = [];

@@ -5,7 +5,7 @@
 // the caller gets an error: a heal is never assumed.
 import { LabError } from '../util/errors.ts';
 import { labFaultContext } from './context.ts';
-import type { FaultContext } from './driver.ts';
+import { driverOf, type FaultContext } from './driver.ts';
 import type { Verdict } from './fault.ts';
 import { FaultJournal, isOrphan, type JournalEntry } from './journal.ts';
 import { FAULTS } from './registry.ts';
@@ -73,7 +73,7 @@ export async function healEntry(journal: FaultJournal, entry: JournalEntry, ctx:
   } catch (err) {
     verdict = { presence: 'unknown', detail: why(err) };
   }
-  const how = { driver: ctx.driver.name, ...(p ? {} : { withoutParams: true }) };
+  const how = { driver: (p ? driverOf(ctx, entry.params) : ctx.driver).name, ...(p ? {} : { withoutParams: true }) };
   if (verdict.presence === 'clear') {
     journal.mark(entry.id, 'healed', { verified: verdict.detail, ...how });
     return;

@@ -6,13 +6,14 @@ export const NODE_ROLES: readonly NodeRole[] = ['control-plane', 'worker'];
 /**
  * The lab images each role's node image carries, in bake order: a prefix two roles share is one image,
  * and a change re-bakes only the steps from the changed image on. Consul runs on every node, Vault on
- * the control plane, the apps on workers. The apps image changes with every edit of the in-pod programs,
+ * the control plane, the apps on workers (the workload) and on the control plane too (the fault agent,
+ * `fault.via: agent`, runs on every node). The apps image changes with every edit of the in-pod programs,
  * so it comes last: re-baking it alone took 6 s here, while importing it at up time into three workers
  * of 0.5 CPU was `lab up`'s longest step (3 s to 46 s after the cluster was made, load-dependent).
  * Kafka runs in the cluster only on request; baking it would grow every control plane by ~400 MB.
  */
 export const BAKED: Readonly<Record<NodeRole, readonly string[]>> = {
-  'control-plane': ['consul', 'vault'],
+  'control-plane': ['consul', 'vault', 'apps'],
   worker: ['consul', 'apps'],
 };
 

@@ -130,7 +130,11 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
   const withRuntime = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
   // Likewise every run before the LB tier sent no traffic: without traffic a run is what it was.
   const { traffic, ...withoutTraffic } = withRuntime;
-  const hashed = traffic.ratePerSec === 0 ? withoutTraffic : withRuntime;
+  const plain = traffic.ratePerSec === 0 ? withoutTraffic : withRuntime;
+  // And before `fault.via` every cut went through node-exec: how the rules reach the nodes changes the
+  // run's identity only when it is the agent.
+  const { via, agentDeadlineMs, ...faultRest } = plain.fault;
+  const hashed = via === 'node-exec' ? { ...plain, fault: faultRest } : plain;
   const result = {
     ...behaviour,
     file: meta.file,

@@ -1,5 +1,6 @@
 // Rules that involve more than one field. They run on the resolved values (durations already in ms) and
 // blame the field a person would change, with the related fields named in the message.
+import { DEFAULT_AGENT_DEADLINE_MS } from '../faults/agent-protocol.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { RawIssue } from './resolve.ts';
 import { MAX_DURATION_MS, MAX_PODS_PER_NODE } from './schema.ts';
@@ -81,6 +82,15 @@ export function checkRules(s: Draft): RawIssue[] {
         );
       }
     });
+  }
+  // ---- fault.via: the agent's bound and reach --------------------------------------------------------
+  if (s.fault.via === 'agent') {
+    if (s.fault.agentDeadlineMs % 1000 !== 0) {
+      add(['fault', 'agentDeadline'], formatDuration(s.fault.agentDeadlineMs), 'whole seconds, e.g. "15s"', 'the Lease carries its duration in seconds');
+    }
+    if (s.clusters === 2) add(['fault', 'via'], 'agent', 'node-exec with clusters: 2', 'the fault agent runs on the first cluster only');
+  } else if (s.fault.agentDeadlineMs !== DEFAULT_AGENT_DEADLINE_MS) {
+    add(['fault', 'agentDeadline'], formatDuration(s.fault.agentDeadlineMs), 'fault.via: agent, or no agentDeadline', 'the dead-man bound applies only to the agent');
   }
   if (s.remedy && remedyPhase < 0) {
     add(['remedy', 'kind'], s.remedy.kind, 'a phase named remedy in phases', 'a remedy is configured but never applied');

@@ -159,6 +159,19 @@ export const SCENARIO_SPEC: Spec = {
       kind: 'object',
       fields: {
         mode: { kind: 'enum', values: ['cut', 'flap'], default: 'cut' },
+        via: {
+          kind: 'enum',
+          values: ['node-exec', 'agent'],
+          default: 'node-exec',
+          doc: 'how the rules reach the nodes: node-exec (docker exec into the kind nodes) or agent (a privileged DaemonSet driven by a Lease, with a dead-man switch)',
+        },
+        agentDeadline: {
+          kind: 'duration',
+          min: 10_000,
+          max: 600_000,
+          default: '15s',
+          doc: 'via agent: if the controller stops renewing its Lease for this long, every agent removes the lab rules (whole seconds)',
+        },
         packets: { kind: 'enum', values: ['drop'], default: 'drop', withdrawn: { reject: 'not implemented: the cut always drops packets (iptables -j DROP)' } },
         flap: {
           kind: 'object',

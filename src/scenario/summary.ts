@@ -8,7 +8,7 @@ export function describeScenario(s: ResolvedScenario): string {
     s.name,
     `variant ${s.variant}`,
     `shipper ${s.shipper.mode}/${s.shipper.source}`,
-    `fault ${s.fault.mode}`,
+    `fault ${s.fault.mode}${s.fault.via === 'agent' ? ` via agent (dead-man ${s.fault.agentDeadlineMs / 1000} s)` : ''}`,
     s.clusters === 1 ? `1 cluster × ${s.cluster.workers} workers` : `${s.clusters} clusters × ${s.perCluster.workers} workers`,
     `${s.workload.replicas} pods`,
   ];

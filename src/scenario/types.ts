@@ -83,6 +83,8 @@ export interface ScenarioData {
   };
   fault: {
     mode: 'cut' | 'flap';
+    via: 'node-exec' | 'agent';
+    agentDeadlineMs: number;
     packets: 'drop';
     flap: { upMs: number; downMs: number };
   };

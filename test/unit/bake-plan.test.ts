@@ -43,7 +43,8 @@ test('bakeChain: roles sharing a prefix share its image; order matters', () => {
 test('BAKED: each role carries only what runs there; the roles share their first step (one Consul bake); apps come last', () => {
   assert.equal(BAKED.worker[0], BAKED['control-plane'][0]);
   assert.ok(!BAKED.worker.includes('vault'), 'Vault never runs on a worker');
-  assert.ok(!BAKED['control-plane'].includes('apps'), 'the apps never run on the control plane');
+  assert.ok(BAKED['control-plane'].includes('apps'), 'the fault agent runs on the control plane too');
+  assert.equal(BAKED['control-plane'].at(-1), 'apps', 'on the control plane too, the image that changes most is re-baked alone');
   assert.ok(!BAKED['control-plane'].includes('kafka') && !BAKED.worker.includes('kafka'), 'Kafka runs in the cluster only on request');
   assert.equal(BAKED.worker.at(-1), 'apps', 'the image that changes most is re-baked alone');
 });
@@ -58,7 +59,7 @@ test('notBaked drops each image from the nodes whose image carries it, and image
   const nodes = expectedNodeNames('lab', 2);
   const placed = imagePlacement(nodes, { consul: 'c:1', vault: 'v:1', apps: 'a:1', kafka: 'k:1' }, 'in-cluster');
   assert.deepEqual(notBaked(placed, { 'control-plane': ['c:1', 'v:1'], worker: ['c:1'] }), [
-    { ref: 'a:1', nodes: ['lab-worker', 'lab-worker2'] },
+    { ref: 'a:1', nodes: ['lab-control-plane', 'lab-worker', 'lab-worker2'] },
     { ref: 'k:1', nodes: ['lab-control-plane'] },
   ]);
   assert.deepEqual(notBaked(placed, { 'control-plane': [], worker: [] }), placed, 'nothing baked: everything imported');

@@ -7,13 +7,13 @@ test('expectedNodeNames follows kind: control plane, then worker, worker2, …',
   assert.deepEqual(expectedNodeNames('x', 0), ['x-control-plane']);
 });
 
-test('imagePlacement puts Vault on the control plane only, the apps on workers only, Consul everywhere', () => {
+test('imagePlacement puts Vault on the control plane only, Consul and the apps (workload, fault agent) everywhere', () => {
   const nodes = expectedNodeNames('lab', 2);
   const placed = imagePlacement(nodes, { consul: 'c:1', vault: 'v:1', apps: 'a:1', kafka: 'k:1' });
   assert.deepEqual(placed, [
     { ref: 'c:1', nodes },
     { ref: 'v:1', nodes: ['lab-control-plane'] },
-    { ref: 'a:1', nodes: ['lab-worker', 'lab-worker2'] },
+    { ref: 'a:1', nodes },
   ]);
 });
 
@@ -31,6 +31,7 @@ test('onNodes narrows a placement to some nodes and drops images left with none'
   assert.deepEqual(onNodes(placed, ['lab-control-plane']), [
     { ref: 'c:1', nodes: ['lab-control-plane'] },
     { ref: 'v:1', nodes: ['lab-control-plane'] },
+    { ref: 'a:1', nodes: ['lab-control-plane'] },
   ]);
   assert.deepEqual(onNodes(placed, ['lab-worker2']), [
     { ref: 'c:1', nodes: ['lab-worker2'] },

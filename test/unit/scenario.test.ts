@@ -84,7 +84,7 @@ test('a minimal scenario resolves every default, in ms, frozen', () => {
     },
     consul: { servers: 3, leaveOnTerminate: false, reconnectTimeoutMs: 72 * 3_600_000, advertiseReconnectTimeoutMs: null, gossipEncryption: 'off' },
     kafka: { placement: 'external', partitions: 3 },
-    fault: { mode: 'cut', packets: 'drop', flap: { upMs: 20_000, downMs: 40_000 } },
+    fault: { mode: 'cut', via: 'node-exec', agentDeadlineMs: 15_000, packets: 'drop', flap: { upMs: 20_000, downMs: 40_000 } },
     phases: [
       { name: 'baseline', durationMs: 10_000, startMs: 0 },
       { name: 'cut', durationMs: 0, startMs: 10_000 },

@@ -12,13 +12,13 @@ ctx=$(mktemp -d "${TMPDIR:-/tmp}/lab-apps.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/app"
 
-echo "STEP esbuild: devenv, shipper, metrics-agent"
+echo "STEP esbuild: devenv, shipper, metrics-agent, fault-agent"
 # kafkajs and client-node's dependencies are CommonJS and call require() for Node built-ins; an ESM
 # bundle has no require, so give it one.
 banner="import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);"
 # Splitting puts what a program only import()s into its own chunk (<prog>-<hash>.mjs), loaded only when
 # used: the metrics agent's Kubernetes client (DaemonSet discovery) stays out of every sidecar agent.
-for prog in devenv shipper metrics-agent; do
+for prog in devenv shipper metrics-agent fault-agent; do
   "$esbuild" "$prog=src/apps/$prog/main.ts" --bundle --splitting --chunk-names="$prog-[hash]" --out-extension:.js=.mjs \
     --platform=node --format=esm --target=node22 \
     --banner:js="$banner" --legal-comments=none --log-level=warning --outdir="$ctx/app"
@@ -54,6 +54,15 @@ rc=$?
 set -e
 if [ "$rc" -ne 1 ] || ! grep -q '/nonexistent' <<<"$out" || grep -qi 'cannot find module' <<<"$out"; then
   echo "metrics-agent: node discovery did not load its Kubernetes client: exit $rc: $out" >&2
+  exit 1
+fi
+# The fault agent loads (client-node, its iptables and probe code) and refuses to start without its node.
+set +e
+out=$(docker run --rm "$BUILD_TAG" node /app/fault-agent.mjs 2>&1)
+rc=$?
+set -e
+if [ "$rc" -ne 2 ] || ! grep -q 'NODE_NAME' <<<"$out"; then
+  echo "fault-agent: expected a configuration error naming NODE_NAME (exit 2), got exit $rc: $out" >&2
   exit 1
 fi
 echo "smoke ok: devenv wrote $lines lines in 2 s"

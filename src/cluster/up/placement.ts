@@ -7,16 +7,16 @@ export function expectedNodeNames(cluster: string, workers: number): string[] {
 }
 
 /**
- * Each image only where it runs: Vault on the control plane, the apps on workers, Consul everywhere, and
+ * Each image only where it runs: Vault on the control plane, Consul everywhere, the apps everywhere (the
+ * workload on workers, the fault agent on every node, the control plane included: the cut covers it), and
  * Kafka on the control plane when it runs in the cluster (an external broker runs from the host's image).
  */
 export function imagePlacement(nodes: string[], images: Record<string, string>, kafka: KafkaPlacement = 'external'): EarlyImage[] {
   const cp = nodes.filter((n) => n.endsWith('-control-plane'));
-  const workers = nodes.filter((n) => !n.endsWith('-control-plane'));
   return [
     { ref: images.consul!, nodes },
     { ref: images.vault!, nodes: cp },
-    { ref: images.apps!, nodes: workers },
+    { ref: images.apps!, nodes },
     ...(kafka === 'in-cluster' ? [{ ref: images.kafka!, nodes: cp }] : []),
   ];
 }

@@ -1,4 +1,5 @@
 // The end of every run, whatever happened: heal, verify, stop recording, close the history, unlock.
+import { removeAgentAfterHeal } from '../../../faults/agent-deploy.ts';
 import { describeFailures, healJournal } from '../../../faults/runner.ts';
 import { info } from '../../../ui/progress.ts';
 import type { RunContext } from '../context.ts';
@@ -19,6 +20,13 @@ export async function healAndStop(ctx: RunContext): Promise<void> {
   if (ctx.driver) await ctx.driver.restore().catch((err: unknown) => void why.push(`restore failed: ${(err as Error).message}`));
   const rest = await healJournal(ctx.journal, 'all').catch((err: unknown) => ({ failed: [{ id: 'journal', fault: '', reason: (err as Error).message }] }));
   if (rest.failed.length) why.push(`not healed: ${describeFailures(rest.failed)}`);
+  if (why.length === 0 && ctx.scenario?.fault?.via === 'agent') {
+    // The network is verified back: the privileged agent goes with the fault it held.
+    await removeAgentAfterHeal(ctx.journal, ctx.clusters[0]?.c).then(
+      (line) => line && info(line),
+      (err: unknown) => info(`⚠ the fault agent could not be removed (${(err as Error).message}); \`npx lab heal\` removes it`),
+    );
+  }
   if (why.length) {
     const reason = why.join('; ');
     ctx.network = { verified: false, reason };

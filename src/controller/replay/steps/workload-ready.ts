@@ -6,6 +6,8 @@ import { task } from '../../../ui/progress.ts';
 import { utcIso } from '../../../util/time.ts';
 import { waitFor } from '../../../util/wait.ts';
 import { renderWorkload, WORKLOAD_NS } from '../../../workload/render.ts';
+import { AGENT_NAME, AGENT_NAMESPACE } from '../../../faults/agent-protocol.ts';
+import { deployAgent } from '../../../faults/agent-deploy.ts';
 import { KafkaFaultDriver } from '../../kafka-fault.ts';
 import { kafkaCutTarget } from '../../kafka-target.ts';
 import type { ReplayStep } from '../context.ts';
@@ -53,6 +55,15 @@ export const workloadReady: ReplayStep = {
     ctx.live.markSteady(utcIso());
     // One cut for every node of every cluster, applied to all of them at once: the data centre's network went for all.
     const nodeNames = ctx.nodes.map((n) => n.name);
-    ctx.driver = new KafkaFaultDriver(ctx.journal, ctx.history!, () => kafkaCutTarget(state, nodeNames, ctx.first.c.core));
+    const { via, agentDeadlineMs } = scenario.fault;
+    if (via === 'agent') {
+      // Before the baseline ends, not at the cut: the cut's moment must not wait for pods to start.
+      await task(`Fault agent ready on ${nodeNames.length} nodes (DaemonSet ${AGENT_NAMESPACE}/${AGENT_NAME}, dead-man ${agentDeadlineMs / 1000} s)`, (t) =>
+        deployAgent(ctx.first.c, state.images.apps!, agentDeadlineMs, nodeNames, (x) => t.step(x)),
+      );
+    }
+    // The journal's params say which driver cut, so every later heal (this run's, `lab heal`'s) uses it too.
+    const how = via === 'agent' ? { via, agentDeadlineMs } : {};
+    ctx.driver = new KafkaFaultDriver(ctx.journal, ctx.history!, async () => ({ ...(await kafkaCutTarget(state, nodeNames, ctx.first.c.core)), ...how }));
   },
 };
