@@ -130,7 +130,11 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
   const withRuntime = runtime === DEFAULT_RUNTIME ? { ...rest, cluster: clusterRest } : rest;
   // Likewise every run before the LB tier sent no traffic: without traffic a run is what it was.
   const { traffic, ...withoutTraffic } = withRuntime;
-  const hashed = traffic.ratePerSec === 0 ? withoutTraffic : withRuntime;
+  const withTraffic = traffic.ratePerSec === 0 ? withoutTraffic : withRuntime;
+  // Shippers before shipper.retryLog wrote no retry lines to stdout, which is `off`, not the default
+  // `every`: only `off` leaves the hash as it was, since the default changes what the runtime copies.
+  const { retryLog, ...shipperRest } = withTraffic.shipper;
+  const hashed = retryLog === 'off' ? { ...withTraffic, shipper: shipperRest } : withTraffic;
   const result = {
     ...behaviour,
     file: meta.file,

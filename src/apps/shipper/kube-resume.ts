@@ -2,7 +2,8 @@
 // second precision (the API server re-encodes it as RFC3339), so a reconnect re-reads the tail of the
 // last second; lines are skipped until the stream passes the last (timestamp, n-th line at that
 // timestamp) already read. The kubelet prints RFC3339Nano with trailing zeros trimmed, so timestamps
-// are normalised to 9 fraction digits before they are compared as strings.
+// are normalised to 9 fraction digits before they are compared as strings. The docker-api source resumes
+// the same way; dockerd's `since` takes nanoseconds, so it re-reads only lines at the last timestamp.
 
 const tsPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 
