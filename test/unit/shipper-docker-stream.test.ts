@@ -3,7 +3,7 @@
 // stderr interleaved, a long line in parts, a buffer that fills up, containers that stop or vanish, and
 // discovery by dockershim's labels.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { systemClock } from '../../src/apps/lib/clock.ts';
 import type { LogRecord } from '../../src/apps/pipeline/record.ts';
 import { DockerClient } from '../../src/apps/shipper/docker-client.ts';
@@ -56,6 +56,17 @@ function collector(): { emit: Emitter; got: LogRecord[]; hold(ms: number): void 
   };
 }
 
+/** Everything started, stopped after each test even when it failed half-way (or it would keep reconnecting). */
+const live: Array<{ stop(): Promise<void> }> = [];
+function started<T extends { start(): void; stop(): Promise<void> }>(x: T): T {
+  live.push(x);
+  x.start();
+  return x;
+}
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((x) => x.stop()));
+});
+
 async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -91,9 +102,8 @@ describe('docker-api log stream', () => {
     dockerd.cutAfter = 37;
     const c = collector();
     const stats = newSourceStats();
-    const s = new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('100 lines', () => c.got.length >= 100);
+    const s = started(new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined }));
+        await until('100 lines', () => c.got.length >= 100);
     c.hold(50);
     await until('every line', () => c.got.length >= 300);
     await new Promise((r) => setTimeout(r, 50));
@@ -118,9 +128,8 @@ describe('docker-api log stream', () => {
   it('asks dockerd only for the streams it ships', async () => {
     dockerd.containers.set(ID, { id: ID, labels: {}, running: true, log: messages(50) });
     const c = collector();
-    const s = new DockerLogStream(target(), opts({ streams: new Set(['stdout']) }), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('stdout lines', () => c.got.length >= 40);
+    const s = started(new DockerLogStream(target(), opts({ streams: new Set(['stdout']) }), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined }));
+        await until('stdout lines', () => c.got.length >= 40);
     await new Promise((r) => setTimeout(r, 50));
     await s.stop();
     assert.deepEqual(seqs(c.got), range(50).filter((i) => i % 5 !== 0));
@@ -132,9 +141,8 @@ describe('docker-api log stream', () => {
     dockerd.containers.set(ID, { id: ID, labels: {}, running: true, log });
     // Line 31 is the first of three at its timestamp; 32 was the last one done.
     const c = collector();
-    const s = new DockerLogStream(target(), opts(), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: { ts: log[31]!.ts, n: 2 } });
-    s.start();
-    await until('the rest', () => c.got.length >= 28);
+    const s = started(new DockerLogStream(target(), opts(), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: { ts: log[31]!.ts, n: 2 } }));
+        await until('the rest', () => c.got.length >= 28);
     await new Promise((r) => setTimeout(r, 50));
     await s.stop();
     assert.deepEqual(seqs(c.got), range(60).slice(32));
@@ -155,9 +163,8 @@ describe('docker-api log stream', () => {
     });
     const c = collector();
     const stats = newSourceStats();
-    const s = new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('two lines', () => c.got.length >= 2);
+    const s = started(new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined }));
+        await until('two lines', () => c.got.length >= 2);
     await s.stop();
     assert.deepEqual(c.got.map((r) => r.value), ['{"seq":2}', '{"seq":1,"pad":"xyz"}']);
     assert.equal(stats.partialJoined, 1);
@@ -170,10 +177,9 @@ describe('docker-api log stream', () => {
     dockerd.writeBytes = 64 * 1024;
     const c = collector();
     const stats = newSourceStats();
-    const s = new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined });
     c.hold(1_000);
-    s.start();
-    await until('held', () => stats.blocked === 1);
+    const s = started(new DockerLogStream(target(), opts(), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined }));
+        await until('held', () => stats.blocked === 1);
     await new Promise((r) => setTimeout(r, 300));
     const readWhileHeld = stats.bytesRead;
     const total = log.reduce((sum, m) => sum + 8 + m.ts.length + 1 + m.text.length, 0);
@@ -186,18 +192,16 @@ describe('docker-api log stream', () => {
   });
 
   it('a container dockerd does not know (404) ends its stream', async () => {
-    const s = new DockerLogStream(target(OTHER), opts(), { client, emit: collector().emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('gone', () => s.gone);
+    const s = started(new DockerLogStream(target(OTHER), opts(), { client, emit: collector().emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined }));
+        await until('gone', () => s.gone);
     await s.stop();
   });
 
   it('a stopped container is read to the end, then its stream ends', async () => {
     dockerd.containers.set(ID, { id: ID, labels: {}, running: true, log: messages(10) });
     const c = collector();
-    const s = new DockerLogStream(target(), opts(), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('first lines', () => c.got.length >= 10);
+    const s = started(new DockerLogStream(target(), opts(), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined }));
+        await until('first lines', () => c.got.length >= 10);
     c.hold(200);
     dockerd.append(ID, ...messages(20).slice(10));
     dockerd.stopContainer(ID);
@@ -210,9 +214,8 @@ describe('docker-api log stream', () => {
     dockerd.containers.set(ID, { id: ID, labels: {}, running: true, log: messages(3) });
     const c = collector();
     const stats = newSourceStats();
-    const s = new DockerLogStream(target(), opts({ idleMs: 150 }), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    await until('an idle reconnect', () => dockerd.logRequests(ID).length >= 2, 3_000);
+    const s = started(new DockerLogStream(target(), opts({ idleMs: 150 }), { client, emit: c.emit, stats, log: quietLog, clock: systemClock, position: undefined }));
+        await until('an idle reconnect', () => dockerd.logRequests(ID).length >= 2, 3_000);
     dockerd.append(ID, ...messages(6).slice(3));
     await until('lines after it', () => c.got.length >= 6);
     await s.stop();
@@ -227,9 +230,8 @@ describe('docker-api log stream', () => {
     // More than the 3 lines sharing a timestamp, or the re-read window would be all a connection gets.
     dockerd.cutAfter = 4;
     const c = collector();
-    const s = new DockerLogStream(target(), opts({ readFrom: 'tail', idleMs: 100 }), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined });
-    s.start();
-    // Silent, so the watchdog reconnects before any line was read: still from the start time, not the head.
+    const s = started(new DockerLogStream(target(), opts({ readFrom: 'tail', idleMs: 100 }), { client, emit: c.emit, stats: newSourceStats(), log: quietLog, clock: systemClock, position: undefined }));
+        // Silent, so the watchdog reconnects before any line was read: still from the start time, not the head.
     await until('an idle reconnect', () => dockerd.logRequests(ID).length >= 2, 3_000);
     const [first, second] = dockerd.logRequests(ID);
     assert.equal(second!.searchParams.get('since'), first!.searchParams.get('since'));
@@ -289,14 +291,13 @@ describe('docker-api source: discovery by dockershim labels', () => {
       systemClock,
       quietLog,
     );
-    return { src, stats };
+    return { src: started(src), stats };
   }
 
   it('sidecar: its own pod\'s app container only', async () => {
     populate();
     const c = collector();
     const { src, stats } = source('pod', [], c);
-    src.start();
     await until('lines', () => c.got.length >= 4);
     await new Promise((r) => setTimeout(r, 120));
     await src.stop();
@@ -310,7 +311,6 @@ describe('docker-api source: discovery by dockershim labels', () => {
     const c = collector();
     const positions = new Positions(undefined, quietLog);
     const { src, stats } = source('node', ['app=devenv'], c, positions);
-    src.start();
     await until('lines of two pods', () => c.got.length >= 8);
     await new Promise((r) => setTimeout(r, 120));
     assert.deepEqual([...new Set(c.got.map((r) => r.key))].sort(), ['app-a', 'app-d']);
