@@ -306,6 +306,19 @@ describe('docker-api source: discovery by dockershim labels', () => {
     assert.equal(stats.streams, 1);
   });
 
+  it('a container that stops while its stream is held back is still read to the end', async () => {
+    populate();
+    const c = collector();
+    const { stats } = source('pod', [], c);
+    await until('first lines', () => c.got.length >= 4);
+    c.hold(400);
+    dockerd.append(hex('1'), ...messages(30).slice(4));
+    dockerd.stopContainer(hex('1'));
+    // Several discovery rounds no longer list it while the stream waits for room.
+    await until('the stream ended', () => stats.streams === 0);
+    assert.deepEqual(seqs(c.got), range(30));
+  });
+
   it('DaemonSet with a selector: the app containers of pods whose sandbox carries the labels; a stopped container\'s stream ends and its position is forgotten', async () => {
     populate();
     const c = collector();
