@@ -64,6 +64,9 @@ describe('docker-api targets', () => {
     const all = toTargets(listed, selection, null);
     assert.deepEqual(all.map((t) => t.id), ['devenv/app-1/u1/app/111111111111', 'devenv/app-2/u2/app/555555555555', 'devenv/app-3/u3/app/666666666666']);
     assert.deepEqual(all.map((t) => [t.key, t.container, t.containerId.length]), [['app-1', 'app', 64], ['app-2', 'app', 64], ['app-3', 'app', 64]]);
+    // Every container ('*') is every app container: a pod's sandbox (pause) writes no log worth shipping.
+    const star = createSelection({ scope: 'node', self: { namespace: 'devenv', pod: 'agents-x', uid: 'ux' }, namespaces: ['devenv'], containers: ['*'], podPattern: undefined });
+    assert.deepEqual(toTargets(listed, star, null).filter((t) => t.pod === 'app-1').map((t) => t.container), ['app', 'shipper']);
     // The selector answered by sandboxes: only their pods' containers.
     assert.deepEqual(toTargets(listed, selection, new Set(['u1', 'u3'])).map((t) => t.pod), ['app-1', 'app-3']);
     assert.deepEqual(podUids([c('a', 'devenv', 'app-1', 'u1', 'POD', 'podsandbox'), { Id: 'b', Labels: {} }]), new Set(['u1']));
