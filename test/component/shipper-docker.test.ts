@@ -17,7 +17,7 @@ import { shipperConfig } from '../../src/apps/shipper/config.ts';
 import { LABELS } from '../../src/apps/shipper/docker-discovery.ts';
 import { startShipper, type Shipper } from '../../src/apps/shipper/shipper.ts';
 import { docker } from '../../src/docker/cli.ts';
-import { DockerScope, forLog, freePort, runContainer, SCOPE_LABEL, uniqueName, until, type Container } from '../../src/docker/containers.ts';
+import { DockerScope, forHttp, forLog, freePort, runContainer, SCOPE_LABEL, uniqueName, until, type Container } from '../../src/docker/containers.ts';
 import { imageRef } from '../../src/images/catalog.ts';
 
 const log = createLogger('shipper-docker-test', { level: (process.env.SHIPPER_TEST_LOG as 'debug' | undefined) ?? 'error' });
@@ -134,8 +134,8 @@ describe('docker-api shipper against the host dockerd and a real Kafka', { timeo
     return counter;
   }
 
-  /** A container labelled as dockershim labels a pod's container; no network, removed with the scope. */
-  async function podContainer(pod: string, uid: string, container: string, script: string): Promise<Container> {
+  /** A container labelled as dockershim labels a pod's container (or its sandbox); no network, removed with the scope. */
+  async function podContainer(pod: string, uid: string, container: string, script: string, o: { namespace?: string; type?: string; podLabels?: Record<string, string> } = {}): Promise<Container> {
     return runContainer({
       name: uniqueName('outage-lab-test'),
       image: await imageRef('base'),
@@ -143,12 +143,13 @@ describe('docker-api shipper against the host dockerd and a real Kafka', { timeo
       args: ['-c', script],
       env: { POD: pod },
       labels: {
+        ...o.podLabels,
         [SCOPE_LABEL]: scope.id,
-        [LABELS.namespace]: 'devenv',
+        [LABELS.namespace]: o.namespace ?? 'devenv',
         [LABELS.pod]: pod,
         [LABELS.uid]: uid,
         [LABELS.container]: container,
-        [LABELS.type]: 'container',
+        [LABELS.type]: o.type ?? 'container',
       },
       runArgs: ['--network', 'none', '--volume', `${ctl}:/ctl:ro`, '--log-driver', 'json-file'],
     });
@@ -264,5 +265,54 @@ describe('docker-api shipper against the host dockerd and a real Kafka', { timeo
     // 4. The container goes away: its stream ends and discovery drops it.
     await app.remove();
     await until('the stream of the removed container ended', async () => stat('streams') === 0, 30_000, 100);
+  });
+
+  it('the apps image as a DaemonSet shipper with the node\'s socket mounted: the pods its selector picks, through their sandboxes\' labels', async () => {
+    const counter = await newTopic();
+    const id = randomUUID().slice(0, 6);
+    const namespace = `devenv-${id}`;
+    const lines = (n: number) => `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); printf '{"pod":"%s","seq":%d}\\n' "$POD" $i; done; exec sleep 600`;
+    const pods = [
+      { pod: `app-${id}-a`, uid: randomUUID(), app: `sel-${id}` },
+      { pod: `app-${id}-b`, uid: randomUUID(), app: `other-${id}` },
+    ];
+    for (const p of pods) {
+      // dockershim puts the pod's own labels on its sandbox only.
+      await podContainer(p.pod, p.uid, 'POD', 'exec sleep 600', { namespace, type: 'podsandbox', podLabels: { app: p.app } });
+      await podContainer(p.pod, p.uid, 'app', lines(2000), { namespace });
+    }
+    const shipper = await scope.run({
+      name: 'shipper',
+      image: await imageRef('apps'),
+      args: ['node', '/app/shipper.mjs'],
+      runArgs: ['--volume', `${SOCKET}:/var/run/docker.sock`],
+      ports: [9101],
+      env: {
+        SHIPPER_SOURCE: 'docker-api',
+        SHIPPER_SCOPE: 'node',
+        SHIPPER_NAMESPACES: namespace,
+        SHIPPER_SELECTOR: `app=sel-${id}`,
+        APP_CONTAINER: 'app',
+        SHIPPER_MODE: 'naive',
+        KAFKA_BROKERS: 'kafka:9092',
+        LOG_TOPIC: counter.topic,
+        POSITIONS_FILE: '/tmp/positions.json',
+        DISCOVERY_INTERVAL_MS: '500',
+      },
+      waitFor: forHttp(9101, '/healthz'),
+      startupTimeoutMs: 30_000,
+    });
+    const stats = async () => (await (await fetch(`http://127.0.0.1:${shipper.hostPort(9101)}/stats`)).json()) as Record<string, number | string>;
+    await until('2000 lines acknowledged by the shipper in the image', async () => (await stats()).lines_sent_total === 2000, 60_000, 200);
+    await until('consumer has them', async () => counter.distinct(pods[0]!.pod) >= 2000, 30_000, 100);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual(counter.missing(pods[0]!.pod, 2000), []);
+    assert.deepEqual(counter.duplicates(pods[0]!.pod), []);
+    assert.equal(counter.seen.has(pods[1]!.pod), false, 'a pod the selector does not pick is not shipped');
+    const st = await stats();
+    assert.equal(st.source, 'docker-api');
+    assert.equal(st.streams, 1);
+    assert.equal(st.retry_log, 'every');
+    assert.doesNotMatch(await shipper.logs(), /"level":"(error|warn)"/);
   });
 });
