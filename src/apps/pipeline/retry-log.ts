@@ -2,7 +2,8 @@
 // buffer") and filebeat ("Failed to publish events") do. The container runtime copies stdout like any
 // log line, so a fleet of shippers retrying against a dead Kafka is itself a log flood through the
 // runtime: the retry storm the scenario's `shipper.retryLog` sets the size of. Diagnostics stay on
-// stderr (log.ts); this is the part a runtime of 2019 saw.
+// stderr (log.ts); this is the part a runtime of 2019 saw. Node writes to a pipe synchronously on Linux,
+// so a runtime slow to drain stdout slows the retry loop too, as it would have slowed a 2019 shipper.
 import { LogThrottle } from '../lib/log.ts';
 
 export type RetryLogMode = 'every' | 'throttled' | 'off';
