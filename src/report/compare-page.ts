@@ -101,7 +101,7 @@ function planOf(r: CompareRun): string {
 function shortName(r: CompareRun): string {
   const s = r.scenario;
   if (!s) return r.id;
-  return [s.variant, s.shipper.mode !== 'naive' ? s.shipper.mode : '', s.shipper.source !== 'file' ? s.shipper.source : '', s.clusters === 2 ? '2 clusters' : '', s.remedy ? s.remedy.kind : '', ...s.variants.filter((v) => !['sidecar', 'daemonset'].includes(v) && !v.startsWith('shipper-') && v !== 'split-clusters' && v !== 'gossip-encryption' && v !== 'kubelet-api')].filter(Boolean).join(' ');
+  return [s.variant, s.shipper.mode !== 'naive' ? s.shipper.mode : '', s.shipper.source !== 'file' ? s.shipper.source : '', s.clusters === 2 ? '2 clusters' : '', s.remedy ? s.remedy.kind : '', ...s.variants.filter((v) => !['sidecar', 'daemonset'].includes(v) && !v.startsWith('shipper-') && v !== 'split-clusters' && v !== 'gossip-encryption' && v !== 'kubelet-api' && v !== 'docker-api-logs')].filter(Boolean).join(' ');
 }
 
 /** The terminal version: metrics down, runs across, unknowns as "unknown"/bounds, then a legend. */

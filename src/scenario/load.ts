@@ -134,7 +134,11 @@ export function resolveLayers(layers: Layer[], meta: ResolveMeta): ResolvedScena
   // And before `fault.via` every cut went through node-exec: how the rules reach the nodes changes the
   // run's identity only when it is the agent.
   const { via, agentDeadlineMs, ...faultRest } = plain.fault;
-  const hashed = via === 'node-exec' ? { ...plain, fault: faultRest } : plain;
+  const viaHashed = via === 'node-exec' ? { ...plain, fault: faultRest } : plain;
+  // Shippers before shipper.retryLog wrote no retry lines to stdout, which is `off`, not the default
+  // `every`: only `off` leaves the hash as it was, since the default changes what the runtime copies.
+  const { retryLog, ...shipperRest } = viaHashed.shipper;
+  const hashed = retryLog === 'off' ? { ...viaHashed, shipper: shipperRest } : viaHashed;
   const result = {
     ...behaviour,
     file: meta.file,

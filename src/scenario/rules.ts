@@ -108,6 +108,15 @@ export function checkRules(s: Draft): RawIssue[] {
   if (sh.mode === 'drop-oldest' && sh.bufferMaxBytes === 0 && sh.bufferMaxLines === 0) {
     add(['shipper', 'mode'], sh.mode, 'shipper.bufferMaxBytes or shipper.bufferMaxLines > 0 with mode drop-oldest', 'an unbounded buffer never drops');
   }
+  // dockerd's logs endpoint exists only where dockerd runs the pods; a containerd node has no dockerd.
+  if (sh.source === 'docker-api' && s.cluster.runtime !== 'docker') {
+    add(
+      ['shipper', 'source'],
+      sh.source,
+      `one of file | kubelet-api with cluster.runtime ${s.cluster.runtime} (docker-api needs cluster.runtime: docker, e.g. --variant docker-runtime)`,
+      'the nodes run no dockerd to read logs from',
+    );
+  }
   if (sh.backoffInitialMs > sh.backoffMaxMs) {
     add(['shipper', 'backoffInitial'], formatDuration(sh.backoffInitialMs), `at most shipper.backoffMax (${formatDuration(sh.backoffMaxMs)})`);
   }

@@ -1,7 +1,7 @@
 // The scenario schema as data: one place that says which fields exist, their types, limits and
 // defaults. The resolver (resolve.ts) walks it; rules that involve several fields live in rules.ts.
 // Durations are written as strings ("90s") and resolve to `<field>Ms` integers.
-import { PHASE_NAMES, SHIPPER_MODES } from './types.ts';
+import { PHASE_NAMES, RETRY_LOG_MODES, SHIPPER_MODES, SHIPPER_SOURCES } from './types.ts';
 import { DEFAULT_RUNTIME, RUNTIME_NAMES } from '../runtime/index.ts';
 
 /**
@@ -105,7 +105,18 @@ export const SCENARIO_SPEC: Spec = {
       kind: 'object',
       fields: {
         mode: { kind: 'enum', values: SHIPPER_MODES, default: 'naive' },
-        source: { kind: 'enum', values: ['file', 'kubelet-api'], default: 'file' },
+        source: {
+          kind: 'enum',
+          values: SHIPPER_SOURCES,
+          default: 'file',
+          doc: 'where shippers read logs: file (tail /var/log/pods), kubelet-api (the logs API, through the kubelet), docker-api (dockerd\'s logs endpoint; cluster.runtime docker only)',
+        },
+        retryLog: {
+          kind: 'enum',
+          values: RETRY_LOG_MODES,
+          default: 'every',
+          doc: 'shippers\' own failed flushes on their stdout, which the runtime copies: every attempt, throttled (one a 5 s per error), or off',
+        },
         bufferMaxBytes: { kind: 'int', min: 0, max: 64 * 1024 ** 3, default: 0 },
         bufferMaxLines: { kind: 'int', min: 0, max: 1_000_000_000, default: 0 },
         rateLinesPerSec: { kind: 'number', min: 0, max: 1_000_000, default: 0 },

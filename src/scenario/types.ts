@@ -9,6 +9,13 @@ export type PhaseName = (typeof PHASE_NAMES)[number];
 export const SHIPPER_MODES = ['naive', 'backoff', 'ratelimited', 'drop-oldest'] as const;
 export type ShipperMode = (typeof SHIPPER_MODES)[number];
 
+/** docker-api needs dockerd in the nodes (cluster.runtime docker). */
+export const SHIPPER_SOURCES = ['file', 'kubelet-api', 'docker-api'] as const;
+export type ShipperSource = (typeof SHIPPER_SOURCES)[number];
+
+export const RETRY_LOG_MODES = ['every', 'throttled', 'off'] as const;
+export type RetryLogMode = (typeof RETRY_LOG_MODES)[number];
+
 export type Quantity = string;
 
 export interface ContainerResources {
@@ -58,7 +65,9 @@ export interface ScenarioData {
   };
   shipper: {
     mode: ShipperMode;
-    source: 'file' | 'kubelet-api';
+    source: ShipperSource;
+    /** Failed flush attempts the shippers write to their stdout: each one, throttled, or none. */
+    retryLog: RetryLogMode;
     bufferMaxBytes: number;
     bufferMaxLines: number;
     rateLinesPerSec: number;

@@ -43,6 +43,7 @@ function shipperEnv(w: WorkloadInputs, scope: 'pod' | 'node') {
     ...env({
       SHIPPER_SCOPE: scope,
       SHIPPER_SOURCE: s.source,
+      SHIPPER_RETRY_LOG: s.retryLog,
       SHIPPER_MODE: s.mode,
       SHIPPER_NAMESPACES: WORKLOAD_NS,
       SHIPPER_SELECTOR: `app=${APP_LABEL}`,
@@ -57,6 +58,7 @@ function shipperEnv(w: WorkloadInputs, scope: 'pod' | 'node') {
       KAFKA_BROKERS: w.kafkaBroker,
       SHIPPER_PORT: PORTS.shipper,
       LOG_LEVEL: 'warn',
+      ...(s.source === 'docker-api' ? { DOCKER_SOCKET: DOCKER_SOCKET } : {}),
     }),
   ];
 }
@@ -143,13 +145,19 @@ function appContainer(w: WorkloadInputs) {
 // The runtime says where container logs live: under dockershim /var/log/pods holds links into dockerd's
 // /var/lib/docker/containers, which must be mounted at the same path for the links to resolve.
 const logVolumeName = (dir: string) => dir.replaceAll(/[^a-z0-9]/g, '');
+// The docker-api source talks to the node's dockerd, which is root on the node: the socket is mounted
+// only into shippers that read through it (the rules refuse that source without Docker nodes).
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+const usesDockerApi = (w: WorkloadInputs) => w.scenario.shipper.source === 'docker-api';
 const logVolumes = (w: WorkloadInputs) => [
   ...runtimeProvider(w.scenario.cluster.runtime).logDirs.map((path) => ({ name: logVolumeName(path), hostPath: { path } })),
   { name: 'shipper-state', emptyDir: {} },
+  ...(usesDockerApi(w) ? [{ name: 'docker-sock', hostPath: { path: DOCKER_SOCKET, type: 'Socket' } }] : []),
 ];
 const logMounts = (w: WorkloadInputs) => [
   ...runtimeProvider(w.scenario.cluster.runtime).logDirs.map((path) => ({ name: logVolumeName(path), mountPath: path, readOnly: true })),
   { name: 'shipper-state', mountPath: '/var/lib/shipper' },
+  ...(usesDockerApi(w) ? [{ name: 'docker-sock', mountPath: DOCKER_SOCKET }] : []),
 ];
 
 function rbac(): Obj[] {

@@ -74,6 +74,7 @@ test('a minimal scenario resolves every default, in ms, frozen', () => {
     shipper: {
       mode: 'naive',
       source: 'file',
+      retryLog: 'every',
       bufferMaxBytes: 0,
       bufferMaxLines: 0,
       rateLinesPerSec: 0,
@@ -138,6 +139,13 @@ test('every shipped variant applies cleanly to both shipped scenarios (flap only
       // smoke's 30 s hold is shorter than one flap cycle (40 s down + 20 s up): refused, by design.
       if (v.name === 'flap' && sc === SMOKE) {
         assert.throws(() => loadScenario(sc, { variants: [v.name] }), /fault\.flap\.down/);
+        continue;
+      }
+      // Reading through dockerd needs dockerd in the nodes: alone it is refused, with docker-runtime it applies.
+      if (v.name === 'docker-api-logs') {
+        assert.throws(() => loadScenario(sc, { variants: [v.name] }), /docker-api-logs\.yaml:\d+:\d+: shipper\.source: .*got "docker-api"; expected one of file \| kubelet-api with cluster\.runtime containerd/);
+        const s = loadScenario(sc, { variants: ['docker-runtime', v.name] });
+        assert.equal(s.shipper.source, 'docker-api');
         continue;
       }
       const s = loadScenario(sc, { variants: [v.name] });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadScenario } from '../../src/scenario/index.ts';
+import { loadScenario, parseSetArgs } from '../../src/scenario/index.ts';
 import { renderWorkload } from '../../src/workload/render.ts';
 import { metricsAgentConfig } from '../../src/apps/metrics-agent/config.ts';
+import { shipperConfig } from '../../src/apps/shipper/config.ts';
 import { kindConfig } from '../../src/cluster/kind.ts';
 import { clusterSettingsFor, shapeOf } from '../../src/controller/cluster-for-scenario.ts';
 import { DEFAULT_CLUSTER } from '../../src/cluster/settings.ts';
@@ -145,4 +146,45 @@ test('shippers mount where the runtime keeps logs: under Docker also dockerd’s
   assert.ok(mounts(['sidecar']).includes('/var/log/pods'));
   assert.ok(!mounts(['sidecar']).includes('/var/lib/docker/containers'));
   assert.deepEqual(mounts(['sidecar', 'docker-runtime']), ['/var/log/pods', '/var/log/containers', '/var/lib/docker/containers']);
+});
+
+test('shipper source docker-api: the node\'s Docker socket is mounted into the shippers (sidecar and daemonset), and only then', () => {
+  const docker = (variants: string[]) => ({ ...inputs([]), scenario: loadScenario(smoke, { variants: ['docker-runtime', ...variants] }) });
+  for (const variant of ['sidecar', 'daemonset']) {
+    const objs = renderWorkload(docker([variant, 'docker-api-logs']));
+    const spec = objs.find((o) => o.kind === (variant === 'sidecar' ? 'Deployment' : 'DaemonSet'))!.spec.template.spec;
+    const shipper = container(spec, 'shipper');
+    assert.equal(envOf(shipper, 'SHIPPER_SOURCE').value, 'docker-api');
+    assert.equal(envOf(shipper, 'DOCKER_SOCKET').value, '/var/run/docker.sock');
+    const mount = shipper.volumeMounts.find((m: any) => m.mountPath === '/var/run/docker.sock');
+    assert.ok(mount, `${variant}: socket mounted`);
+    assert.deepEqual(spec.volumes.find((v: any) => v.name === mount.name).hostPath, { path: '/var/run/docker.sock', type: 'Socket' });
+    // Only the shipper talks to dockerd.
+    for (const c of spec.containers.filter((c: any) => c.name !== 'shipper')) assert.ok(!(c.volumeMounts ?? []).some((m: any) => m.name === mount.name), `${variant}: ${c.name}`);
+  }
+  for (const scenario of [loadScenario(smoke, { variants: ['docker-runtime'] }), loadScenario(smoke, { variants: ['kubelet-api'] }), loadScenario(smoke)]) {
+    for (const variant of ['sidecar', 'daemonset'] as const) {
+      const objs = renderWorkload({ ...inputs([]), scenario: loadScenario(smoke, { variants: [...scenario.variants, variant] }) });
+      const text = JSON.stringify(objs);
+      assert.ok(!text.includes('docker.sock'), `${scenario.shipper.source}/${scenario.cluster.runtime}/${variant}: no socket`);
+    }
+  }
+});
+
+test('every rendered shipper starts: its environment (source, retry log) passes the shipper\'s own parser', () => {
+  const downward: Record<string, string> = { 'metadata.name': 'pod-x', 'metadata.namespace': 'devenv', 'metadata.uid': 'uid-x', 'spec.nodeName': 'kind-worker' };
+  const cases: string[][] = [[], ['kubelet-api'], ['docker-runtime'], ['docker-runtime', 'docker-api-logs']];
+  for (const variant of ['sidecar', 'daemonset']) {
+    for (const extra of cases) {
+      for (const retryLog of ['every', 'throttled', 'off']) {
+        const scenario = loadScenario(smoke, { variants: [variant, ...extra], overrides: parseSetArgs([`shipper.retryLog=${retryLog}`]) });
+        const objs = renderWorkload({ ...inputs([]), scenario });
+        const spec = objs.find((o) => o.kind === (variant === 'sidecar' ? 'Deployment' : 'DaemonSet'))!.spec.template.spec;
+        const env = Object.fromEntries(container(spec, 'shipper').env.map((e: any) => [e.name, e.value ?? downward[e.valueFrom.fieldRef.fieldPath]]));
+        const cfg = shipperConfig(env);
+        assert.equal(cfg.source, scenario.shipper.source, `${variant} ${extra.join(',')}`);
+        assert.equal(cfg.retryLog, retryLog);
+      }
+    }
+  }
 });

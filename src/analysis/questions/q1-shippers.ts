@@ -13,7 +13,7 @@ export const q1: QuestionDef = {
     { id: 'backoff', label: 'jittered backoff', runs: { field: 'shipperMode', value: 'backoff' }, measure: { matrix: 'backoff', variants: ['shipper-backoff'] } },
     { id: 'ratelimited', label: 'rate-limited', runs: { field: 'shipperMode', value: 'ratelimited' }, measure: { matrix: 'ratelimited', variants: ['shipper-ratelimited'] } },
     { id: 'drop-oldest', label: 'bounded, drop oldest', runs: { field: 'shipperMode', value: 'drop-oldest' }, measure: { matrix: 'drop-oldest', variants: ['shipper-drop-oldest'] } },
-    { id: 'kubelet-api', label: 'naive, via kubelet logs API', runs: { field: 'shipperSource' }, measure: { matrix: 'kubelet-api', variants: ['kubelet-api'] } },
+    { id: 'kubelet-api', label: 'naive, via kubelet logs API', runs: { field: 'shipperSource', value: 'kubelet-api' }, measure: { matrix: 'kubelet-api', variants: ['kubelet-api'] } },
   ],
   lead({ arms, refs }) {
     const naive = refs('naive').concat(refs('kubelet-api'));

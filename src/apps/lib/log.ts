@@ -1,5 +1,6 @@
 // Diagnostics go to stderr as JSON lines: stdout belongs to the app's own log lines (the dev-env app's
-// stdout is what the shippers ship), so nothing else may write there.
+// stdout is what the shippers ship). The one other writer there is the shipper's retry log
+// (pipeline/retry-log.ts), which is meant to be seen by the container runtime.
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;

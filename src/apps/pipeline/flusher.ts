@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { errorMessage, LogThrottle, type Logger } from '../lib/log.ts';
 import type { LineBuffer } from './buffer.ts';
 import type { FlushPolicy } from './policy.ts';
+import type { RetryLog } from './retry-log.ts';
 import type { Sink } from './sink.ts';
 
 export interface FlushStats {
@@ -37,6 +38,7 @@ export class Flusher {
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private readonly throttle = new LogThrottle(5_000);
+  private failuresInARow = 0;
 
   constructor(
     private readonly buffer: LineBuffer,
@@ -44,6 +46,7 @@ export class Flusher {
     private readonly sink: Sink,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly retryLog?: RetryLog,
   ) {}
 
   start(): void {
@@ -90,6 +93,8 @@ export class Flusher {
     } catch (e) {
       const msg = errorMessage(e);
       this.stats.sendErrors++;
+      this.failuresInARow++;
+      this.retryLog?.failed({ error: msg, lines: batch.length, buffered: this.buffer.lines, retry: this.failuresInARow });
       this.stats.lastError = msg;
       this.stats.lastErrorAt = this.clock.now();
       const suppressed = this.throttle.pass(msg);
@@ -100,6 +105,7 @@ export class Flusher {
     this.buffer.complete(ok);
     this.policy.onResult(now, batch.length, ok);
     if (ok) {
+      this.failuresInARow = 0;
       if (this.stats.reachable === false) this.log.info('kafka reachable again', { buffered: this.buffer.lines });
       this.stats.linesSent += batch.length;
       for (const r of batch) this.stats.bytesSent += r.bytes;

@@ -9,6 +9,7 @@ import { Flusher } from './flusher.ts';
 import { createPolicy } from './policy.ts';
 import { MemoryQueue, type RecordQueue } from './queue.ts';
 import type { LogRecord } from './record.ts';
+import type { RetryLog } from './retry-log.ts';
 import type { Sink } from './sink.ts';
 import { SpillQueue } from './spill-queue.ts';
 
@@ -23,13 +24,15 @@ export class Pipeline {
     log: Logger,
     listener: BufferListener = {},
     private readonly clock: Clock = systemClock,
+    /** The shipper's stdout account of failed flushes; the metrics agent keeps none. */
+    retryLog?: RetryLog,
   ) {
     const policy = createPolicy(config.policy, clock.now());
     const b = config.buffer;
     this.spill = b.dir ? new SpillQueue({ dir: b.dir, memoryBytes: b.memoryBytes, segmentBytes: b.segmentBytes }) : null;
     const queue: RecordQueue = this.spill ?? new MemoryQueue();
     this.buffer = new LineBuffer(queue, { maxLines: b.maxLines, maxBytes: b.maxBytes, overflow: policy.overflow }, listener);
-    this.flusher = new Flusher(this.buffer, policy, sink, clock, log);
+    this.flusher = new Flusher(this.buffer, policy, sink, clock, log, retryLog);
   }
 
   start(): void {

@@ -2,7 +2,8 @@
 // second precision (the API server re-encodes it as RFC3339), so a reconnect re-reads the tail of the
 // last second; lines are skipped until the stream passes the last (timestamp, n-th line at that
 // timestamp) already read. The kubelet prints RFC3339Nano with trailing zeros trimmed, so timestamps
-// are normalised to 9 fraction digits before they are compared as strings.
+// are normalised to 9 fraction digits before they are compared as strings. The docker-api source resumes
+// the same way; dockerd's `since` takes nanoseconds, so it re-reads only lines at the last timestamp.
 
 const tsPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 
@@ -24,6 +25,12 @@ export interface ResumePoint {
 
 export class Resume {
   private conn: ResumePoint | null = null;
+  /**
+   * Set once this connection read past the last point. From then on every line is new: stdout and
+   * stderr are copied by separate goroutines (dockerd's json-file) or pipes (containerd), so a line
+   * can be stamped a little earlier than the one before it, and must not be taken for a re-read.
+   */
+  private passed = false;
 
   constructor(private lastRead: ResumePoint | null) {}
 
@@ -34,6 +41,7 @@ export class Resume {
   /** Call when a new connection starts: line counting at a timestamp starts over. */
   reconnect(): void {
     this.conn = null;
+    this.passed = false;
   }
 
   /** True if the line is new; false if it was read before. */
@@ -41,8 +49,11 @@ export class Resume {
     if (this.conn && this.conn.ts === ts) this.conn.n++;
     else this.conn = { ts, n: 1 };
     const last = this.lastRead;
-    if (last && (ts < last.ts || (ts === last.ts && this.conn.n <= last.n))) return false;
-    this.lastRead = { ts, n: this.conn.n };
+    const older = last !== null && (ts < last.ts || (ts === last.ts && this.conn.n <= last.n));
+    if (older && !this.passed) return false;
+    this.passed = true;
+    // An out-of-order line leaves the point where it is: a resume from there re-reads only later lines.
+    if (!older) this.lastRead = { ts, n: this.conn.n };
     return true;
   }
 }
