@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { describeError, LabError, UsageError } from './util/errors.ts';
 import { commands } from './commands/index.ts';
 import { interruptedBy, interruptible, Interrupted } from './util/interrupt.ts';
+import { exitSoon } from './util/exit-soon.ts';
 
 const USAGE = `lab — outage-lab: replay the 2019 Kafka → runtime → Kubernetes → Consul cascade on a real kind cluster
 
@@ -38,18 +39,10 @@ async function main(argv: string[]): Promise<number> {
   return interruptible(async () => (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0);
 }
 
-/**
- * After an interruption nothing may keep the process alive (a background import, a socket): the command
- * has undone what it began, so what is left is not waited for beyond a short grace.
- */
-function exitSoon(code: number): void {
-  setTimeout(() => process.exit(code), 3000).unref();
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    if (interruptedBy()) exitSoon(code);
+    exitSoon(code, interruptedBy() ? 3000 : 10_000);
   },
   (err: unknown) => {
     // A failure caused by the interruption (a step that wrapped it in its own error) is the interruption too.
@@ -64,5 +57,6 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`\nError: ${describeError(err)}\n`);
     if (process.env.LAB_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = err instanceof UsageError ? 2 : err instanceof LabError ? 1 : 70;
+    exitSoon(process.exitCode, 10_000);
   },
 );
