@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { parsePrometheusText, type Sample } from '../apps/metrics-agent/prom-text.ts';
 import type { HistogramSample, KubeletPlegRecord, RecordInput } from '../history/records.ts';
+import { NodeGaps, NodeNames } from './kubelet-sweep.ts';
 
 /**
  * The kubelet's PLEG metrics from its /metrics page, through the API server's node proxy
@@ -19,7 +20,6 @@ export const KUBELET_PLEG_SOURCE = 'sampler/kubelet-pleg';
  *  without the page (100s of KB on a busy kubelet) loading the API server much. */
 export const PLEG_SAMPLE_PERIOD_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 4_000;
-const NODE_LIST_TTL_MS = 30_000;
 
 export const PLEG_METRICS = {
   relistDuration: 'kubelet_pleg_relist_duration_seconds',
@@ -73,36 +73,28 @@ export function plegRecord(node: string, text: string): RecordInput {
  * request from the lab at a time.
  */
 export class KubeletPlegSampler {
-  #nodes: string[] = [];
-  #listedAt = 0;
-  readonly #failing = new Map<string, string>();
+  readonly #names: NodeNames;
+  readonly #gaps: NodeGaps;
   readonly #inFlight = new Set<string>();
 
   constructor(
     private readonly core: Pick<k8s.CoreV1Api, 'listNode' | 'connectGetNodeProxyWithPath'>,
     private readonly emit: (r: RecordInput) => void,
     private readonly opts: { nodes?: readonly string[]; timeoutMs?: number } = {},
-  ) {}
-
-  async #nodeNames(): Promise<string[]> {
-    if (this.opts.nodes) return [...this.opts.nodes];
-    if (Date.now() - this.#listedAt > NODE_LIST_TTL_MS) {
-      const list = await this.core.listNode();
-      this.#nodes = list.items.map((n) => n.metadata?.name).filter((n): n is string => !!n).sort();
-      this.#listedAt = Date.now();
-    }
-    return this.#nodes;
+  ) {
+    this.#names = new NodeNames(core, opts.nodes);
+    this.#gaps = new NodeGaps(KUBELET_PLEG_SOURCE, ['kubelet-pleg'], emit);
   }
 
   /** One sweep; resolves when every node answered, failed or timed out. */
   async sample(): Promise<void> {
-    const nodes = await this.#nodeNames();
+    const nodes = await this.#names.get();
     await Promise.all(nodes.map((node) => this.#sampleNode(node)));
   }
 
   async #sampleNode(node: string): Promise<void> {
     if (this.#inFlight.has(node)) {
-      this.#openGap(node, 'the previous /metrics request has not returned');
+      this.#gaps.open(node, 'the previous /metrics request has not returned');
       return;
     }
     const timeoutMs = this.opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -120,27 +112,13 @@ export class KubeletPlegSampler {
       ])) as unknown;
       if (typeof body !== 'string' || !body.includes('# ')) throw new Error(`metrics of ${node}: not a Prometheus text page`);
       this.emit(plegRecord(node, body));
-      this.#closeGap(node);
+      this.#gaps.close(node);
     } catch (err) {
       // A request that lost the race must not surface later as an unhandled rejection.
       request.catch(() => {});
-      this.#openGap(node, (err as Error).message);
+      this.#gaps.open(node, (err as Error).message);
     } finally {
       if (timer) clearTimeout(timer);
     }
-  }
-
-  #openGap(node: string, error: string): void {
-    if (this.#failing.has(node)) return;
-    const from = new Date().toISOString();
-    this.#failing.set(node, from);
-    this.emit({ type: 'gap', source: KUBELET_PLEG_SOURCE, from, reason: 'sampler-error', affects: ['kubelet-pleg'], node, error });
-  }
-
-  #closeGap(node: string): void {
-    const from = this.#failing.get(node);
-    if (!from) return;
-    this.#failing.delete(node);
-    this.emit({ type: 'gap', source: KUBELET_PLEG_SOURCE, from, to: new Date().toISOString(), reason: 'sampler-error', affects: ['kubelet-pleg'], node });
   }
 }

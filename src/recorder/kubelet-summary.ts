@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { CpuRecord, RecordInput } from '../history/records.ts';
+import { NodeGaps, NodeNames } from './kubelet-sweep.ts';
 
 /**
  * CPU and memory of every node, its kubelet, its container runtime and its pods from the kubelet's summary
@@ -92,7 +93,6 @@ export class SummaryRates {
 }
 
 const REQUEST_TIMEOUT_MS = 5_000;
-const NODE_LIST_TTL_MS = 30_000;
 
 /** A node that did not answer, for the recorder's gap bookkeeping. */
 export interface NodeMiss {
@@ -107,9 +107,8 @@ export interface NodeMiss {
  */
 export class KubeletSummarySampler {
   readonly #rates = new SummaryRates();
-  #nodes: string[] = [];
-  #listedAt = 0;
-  #failing = new Map<string, string>();
+  readonly #names: NodeNames;
+  readonly #gaps: NodeGaps;
 
   constructor(
     private readonly core: k8s.CoreV1Api,
@@ -117,16 +116,9 @@ export class KubeletSummarySampler {
     /** Fixed node names (tests); default: the cluster's nodes, listed every 30 s. The cluster index of a
      *  split run is added by the recorder's emit, as for every other record. */
     private readonly opts: { nodes?: readonly string[] } = {},
-  ) {}
-
-  async #nodeNames(): Promise<string[]> {
-    if (this.opts.nodes) return [...this.opts.nodes];
-    if (Date.now() - this.#listedAt > NODE_LIST_TTL_MS) {
-      const list = await this.core.listNode();
-      this.#nodes = list.items.map((n) => n.metadata?.name).filter((n): n is string => !!n).sort();
-      this.#listedAt = Date.now();
-    }
-    return this.#nodes;
+  ) {
+    this.#names = new NodeNames(core, opts.nodes);
+    this.#gaps = new NodeGaps(KUBELET_SUMMARY_SOURCE, ['cpu'], emit);
   }
 
   async fetchSummary(node: string): Promise<Summary> {
@@ -148,7 +140,7 @@ export class KubeletSummarySampler {
 
   /** One sweep over the nodes; resolves with the nodes that failed (each with its error). */
   async sample(): Promise<NodeMiss[]> {
-    const nodes = await this.#nodeNames();
+    const nodes = await this.#names.get();
     const misses: NodeMiss[] = [];
     const seen = new Set<string>();
     const answered = new Set<string>();
@@ -159,30 +151,15 @@ export class KubeletSummarySampler {
           for (const r of this.#rates.records(s)) this.emit(r);
           for (const p of s.pods ?? []) seen.add(`${s.node.nodeName}/pod/${p.podRef.uid}`);
           answered.add(s.node.nodeName);
-          this.#closeGap(node);
+          this.#gaps.close(node);
         } catch (err) {
           misses.push({ node, error: (err as Error).message });
-          this.#openGap(node, (err as Error).message);
+          this.#gaps.open(node, (err as Error).message);
         }
       }),
     );
     // A pod's previous reading is dropped once its node answered without it; a silent node keeps its pods'.
     this.#rates.prune((k) => !k.includes('/pod/') || seen.has(k) || !answered.has(k.slice(0, k.indexOf('/pod/'))));
     return misses;
-  }
-
-  // Per node: a gap opens at the first failed read and closes at the next good one.
-  #openGap(node: string, error: string): void {
-    if (this.#failing.has(node)) return;
-    const from = new Date().toISOString();
-    this.#failing.set(node, from);
-    this.emit({ type: 'gap', source: KUBELET_SUMMARY_SOURCE, from, reason: 'sampler-error', affects: ['cpu'], node, error });
-  }
-
-  #closeGap(node: string): void {
-    const from = this.#failing.get(node);
-    if (!from) return;
-    this.#failing.delete(node);
-    this.emit({ type: 'gap', source: KUBELET_SUMMARY_SOURCE, from, to: new Date().toISOString(), reason: 'sampler-error', affects: ['cpu'], node });
   }
 }
