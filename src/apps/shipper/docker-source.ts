@@ -10,6 +10,7 @@ import { containerQueries, podUids, sandboxQueries, toTargets, type ContainerSum
 import { DockerLogStream, type DockerStreamOptions } from './docker-stream.ts';
 import type { Positions } from './positions.ts';
 import type { Selection } from './selection.ts';
+import { StreamSet } from './stream-set.ts';
 import type { Emitter, Source, SourceStats } from './source.ts';
 
 export interface DockerSourceOptions {
@@ -20,20 +21,25 @@ export interface DockerSourceOptions {
 }
 
 export class DockerSource implements Source {
-  private readonly streams = new Map<string, DockerLogStream>();
+  private readonly streams: StreamSet<DockerTarget, DockerLogStream>;
   private readonly loop: PeriodicLoop;
   private readonly abort = new AbortController();
 
   constructor(
     private readonly opts: DockerSourceOptions,
     private readonly client: DockerClient,
-    private readonly emit: Emitter,
-    private readonly stats: SourceStats,
-    private readonly positions: Positions,
-    private readonly clock: Clock,
-    private readonly log: Logger,
+    emit: Emitter,
+    stats: SourceStats,
+    positions: Positions,
+    clock: Clock,
+    log: Logger,
   ) {
     this.loop = new PeriodicLoop(clock, { everyMs: opts.discoveryMs, onError: (e) => log.warn('container discovery failed', { error: errorMessage(e) }) }, () => this.discover());
+    this.streams = new StreamSet(
+      (t) => new DockerLogStream(t, opts.stream, { client, emit, stats, log, clock, position: positions.get(t.id) }),
+      { stats, positions, log, via: 'docker-api' },
+      true,
+    );
   }
 
   start(): void {
@@ -43,8 +49,7 @@ export class DockerSource implements Source {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop.stop();
-    await Promise.all([...this.streams.values()].map((s) => s.stop()));
-    this.streams.clear();
+    await this.streams.stopAll();
   }
 
   private async list(paths: readonly string[]): Promise<ContainerSummary[]> {
@@ -61,25 +66,6 @@ export class DockerSource implements Source {
   }
 
   async discover(): Promise<void> {
-    const wanted = new Map((await this.targets()).map((t) => [t.id, t]));
-    for (const [id, t] of wanted) {
-      const existing = this.streams.get(id);
-      if (existing && !existing.gone) continue;
-      if (existing) await existing.stop();
-      this.log.info('following', { target: id, via: 'docker-api' });
-      const s = new DockerLogStream(t, this.opts.stream, { client: this.client, emit: this.emit, stats: this.stats, log: this.log, clock: this.clock, position: this.positions.get(id) });
-      this.streams.set(id, s);
-      s.start();
-    }
-    for (const [id, s] of this.streams) {
-      // A stopped container is no longer listed, but its log may still hold lines we have not read
-      // (held back by a full buffer): its stream ends by itself once it has read them.
-      if (wanted.has(id) || !s.gone) continue;
-      this.log.info('stream ended', { target: id });
-      await s.stop();
-      this.streams.delete(id);
-      this.positions.forget(id);
-    }
-    this.stats.streams = this.streams.size;
+    await this.streams.reconcile(await this.targets());
   }
 }

@@ -7,6 +7,7 @@ import { PeriodicLoop } from '../lib/periodic.ts';
 import { KubeLogStream, type KubeStreamOptions } from './kube-stream.ts';
 import type { Positions } from './positions.ts';
 import type { Selection } from './selection.ts';
+import { StreamSet } from './stream-set.ts';
 import type { Emitter, Source, SourceStats, Target } from './source.ts';
 import { withTimeout } from '../lib/timeout.ts';
 
@@ -27,21 +28,22 @@ export interface KubeSourceOptions {
 }
 
 export class KubeSource implements Source {
-  private readonly streams = new Map<string, KubeLogStream>();
+  private readonly streams: StreamSet<Target, KubeLogStream>;
   private readonly api: CoreV1Api;
   private readonly loop: PeriodicLoop;
 
   constructor(
     private readonly opts: KubeSourceOptions,
-    private readonly kc: KubeConfig,
-    private readonly emit: Emitter,
-    private readonly stats: SourceStats,
-    private readonly positions: Positions,
-    private readonly clock: Clock,
-    private readonly log: Logger,
+    kc: KubeConfig,
+    emit: Emitter,
+    stats: SourceStats,
+    positions: Positions,
+    clock: Clock,
+    log: Logger,
   ) {
     this.api = kc.makeApiClient(CoreV1Api);
     this.loop = new PeriodicLoop(clock, { everyMs: opts.discoveryMs, onError: (e) => log.warn('pod discovery failed', { error: errorMessage(e) }) }, () => this.discover());
+    this.streams = new StreamSet((t) => new KubeLogStream(t, opts.stream, { kc, emit, stats, log, clock, position: positions.get(t.id) }), { stats, positions, log, via: 'kubelet-api' });
   }
 
   start(): void {
@@ -50,8 +52,7 @@ export class KubeSource implements Source {
 
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.all([...this.streams.values()].map((s) => s.stop()));
-    this.streams.clear();
+    await this.streams.stopAll();
   }
 
   private async targets(): Promise<Target[]> {
@@ -82,23 +83,6 @@ export class KubeSource implements Source {
   }
 
   async discover(): Promise<void> {
-    const wanted = new Map((await this.targets()).map((t) => [t.id, t]));
-    for (const [id, t] of wanted) {
-      const existing = this.streams.get(id);
-      if (existing && !existing.gone) continue;
-      if (existing) await existing.stop();
-      this.log.info('following', { target: id, via: 'kubelet-api' });
-      const s = new KubeLogStream(t, this.opts.stream, { kc: this.kc, emit: this.emit, stats: this.stats, log: this.log, clock: this.clock, position: this.positions.get(id) });
-      this.streams.set(id, s);
-      s.start();
-    }
-    for (const [id, s] of this.streams) {
-      if (wanted.has(id)) continue;
-      this.log.info('stream ended', { target: id });
-      await s.stop();
-      this.streams.delete(id);
-      this.positions.forget(id);
-    }
-    this.stats.streams = this.streams.size;
+    await this.streams.reconcile(await this.targets());
   }
 }
