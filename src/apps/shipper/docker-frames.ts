@@ -31,7 +31,11 @@ const STREAMS: readonly DockerStream[] = ['stdin', 'stdout', 'stderr'];
  */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
-export class MultiplexDecoder implements FrameReader {
+/**
+ * What both decoders share: bytes held back between socket reads. A subclass says how many leading bytes of
+ * the joined data make whole frames; the rest waits for the next chunk.
+ */
+abstract class Reassembler implements FrameReader {
   private rest: Buffer = Buffer.alloc(0);
 
   get pending(): number {
@@ -41,6 +45,18 @@ export class MultiplexDecoder implements FrameReader {
   push(chunk: Buffer): Frame[] {
     const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
     const frames: Frame[] = [];
+    const off = this.cut(data, frames);
+    // Copied so that a short remainder does not keep a whole large chunk alive.
+    this.rest = Buffer.from(data.subarray(off));
+    return frames;
+  }
+
+  /** Appends the whole frames at the start of `data` to `frames`; returns the offset where they end. */
+  protected abstract cut(data: Buffer, frames: Frame[]): number;
+}
+
+export class MultiplexDecoder extends Reassembler {
+  protected cut(data: Buffer, frames: Frame[]): number {
     let off = 0;
     while (data.length - off >= HEADER) {
       const kind = data[off]!;
@@ -53,30 +69,19 @@ export class MultiplexDecoder implements FrameReader {
       frames.push({ stream: STREAMS[kind]!, payload: data.subarray(off + HEADER, off + HEADER + size) });
       off += HEADER + size;
     }
-    // Copied so that a short remainder does not keep a whole large chunk alive.
-    this.rest = Buffer.from(data.subarray(off));
-    return frames;
+    return off;
   }
 }
 
-export class RawDecoder implements FrameReader {
-  private rest: Buffer = Buffer.alloc(0);
-
-  get pending(): number {
-    return this.rest.length;
-  }
-
-  push(chunk: Buffer): Frame[] {
-    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    const frames: Frame[] = [];
+export class RawDecoder extends Reassembler {
+  protected cut(data: Buffer, frames: Frame[]): number {
     let off = 0;
     for (let nl = data.indexOf(0x0a, off); nl >= 0; nl = data.indexOf(0x0a, off)) {
       frames.push({ stream: 'stdout', payload: data.subarray(off, nl + 1) });
       off = nl + 1;
     }
     if (data.length - off > MAX_FRAME_BYTES) throw new FrameError(`raw log line over ${MAX_FRAME_BYTES} bytes without a newline`);
-    this.rest = Buffer.from(data.subarray(off));
-    return frames;
+    return off;
   }
 }
 

@@ -65,8 +65,7 @@ export class DockerLogStream {
   gone = false;
 
   constructor(readonly target: DockerTarget, private readonly opts: DockerStreamOptions, private readonly deps: DockerStreamDeps) {
-    const p = deps.position;
-    this.resume = new Resume(p && typeof p.ts === 'string' && typeof p.n === 'number' ? { ts: p.ts, n: p.n } : null);
+    this.resume = Resume.fromCursor(deps.position);
     this.lines = new LineAssembler(opts.streams);
     this.aborted = new Promise((r) => this.abort.signal.addEventListener('abort', () => r(), { once: true }));
   }

@@ -5,6 +5,8 @@
 // are normalised to 9 fraction digits before they are compared as strings. The docker-api source resumes
 // the same way; dockerd's `since` takes nanoseconds, so it re-reads only lines at the last timestamp.
 
+import type { Cursor } from './positions.ts';
+
 const tsPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 
 export function normalizeTs(ts: string): string | null {
@@ -33,6 +35,11 @@ export class Resume {
   private passed = false;
 
   constructor(private lastRead: ResumePoint | null) {}
+
+  /** From a saved position: a cursor of another shape (a file source's, a damaged file) starts afresh. */
+  static fromCursor(p: Cursor | undefined): Resume {
+    return new Resume(p && typeof p.ts === 'string' && typeof p.n === 'number' ? { ts: p.ts, n: p.n } : null);
+  }
 
   get last(): ResumePoint | null {
     return this.lastRead;

@@ -40,8 +40,7 @@ export class KubeLogStream {
   gone = false;
 
   constructor(readonly target: Target, private readonly opts: KubeStreamOptions, private readonly deps: KubeStreamDeps) {
-    const p = deps.position;
-    this.resume = new Resume(p && typeof p.ts === 'string' && typeof p.n === 'number' ? { ts: p.ts, n: p.n } : null);
+    this.resume = Resume.fromCursor(deps.position);
   }
 
   start(): void {
