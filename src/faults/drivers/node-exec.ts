@@ -7,6 +7,7 @@
 import { capture } from '../../util/exec.ts';
 import type { FaultDriver, TcpProbeResult, TcpTarget } from '../driver.ts';
 import { nodeExec } from '../node-exec.ts';
+import { POD_TCP_PROBE, probeSeconds, probeVerdict } from '../pod-tcp-probe.ts';
 
 const MARK = '__outage_lab_rc=';
 
@@ -35,24 +36,6 @@ function checkTarget(t: TcpTarget): void {
   if (!IPV4.test(t.host)) throw new DriverError(`probe target ${JSON.stringify(t.host)} is not an IPv4 address`);
   if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new DriverError(`probe port ${t.port} is not a TCP port`);
 }
-
-// From the first pod network namespace that has an interface (a dying pod's may not), else from the
-// node's own. containerd's CNI names them cni-<id> in `ip netns`; under dockershim they are dockerd's
-// sandbox namespaces in /var/run/docker/netns ("default" there is the node's own).
-// bash's /dev/tcp opens a plain TCP connection; `timeout` bounds a connect into a DROP rule.
-const PROBE = `
-for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1 | grep '^cni-'); do
-  ip netns exec "$ns" ip -o link show eth0 >/dev/null 2>&1 || continue
-  if ip netns exec "$ns" timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected pod netns $ns"; else echo "blocked pod netns $ns"; fi
-  exit 0
-done
-for f in /var/run/docker/netns/*; do
-  [ -e "$f" ] && [ "\${f##*/}" != default ] || continue
-  nsenter --net="$f" ip -o link show eth0 >/dev/null 2>&1 || continue
-  if nsenter --net="$f" timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected pod netns \${f##*/}"; else echo "blocked pod netns \${f##*/}"; fi
-  exit 0
-done
-if timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; then echo "connected node netns"; else echo "blocked node netns"; fi`;
 
 export const nodeExecDriver: FaultDriver = {
   name: 'node-exec',
@@ -88,11 +71,10 @@ export const nodeExecDriver: FaultDriver = {
 
   async tcpProbe(node, target, timeoutMs): Promise<TcpProbeResult> {
     checkTarget(target);
-    const secs = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-    const r = await shOnNode(node, PROBE, [target.host, String(target.port), secs], timeoutMs + 20_000);
-    const m = /(connected|blocked) (.+)/.exec(r.out);
-    if (!m) throw new DriverError(`the TCP probe on ${node} gave no answer`);
-    return { connected: m[1] === 'connected', from: m[2]!.trim() };
+    const r = await shOnNode(node, POD_TCP_PROBE, [target.host, String(target.port), probeSeconds(timeoutMs), '/run'], timeoutMs + 20_000);
+    const verdict = probeVerdict(r.out);
+    if (!verdict) throw new DriverError(`the TCP probe on ${node} gave no answer`);
+    return verdict;
   },
 
   async removeFiles(node, glob) {
