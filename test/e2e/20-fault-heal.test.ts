@@ -19,7 +19,7 @@ import { capture, run } from '../../src/util/exec.ts';
 import { repoRoot, stateDir } from '../../src/util/paths.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { GOSSIP_SECRET } from '../../src/workload/render.ts';
-import { lab } from './helpers.ts';
+import { lab, startWitnessPod } from './helpers.ts';
 
 const PROBE_POD = 'e2e-heal-probe';
 const NS = 'lab';
@@ -68,20 +68,7 @@ test('heal fails closed on the real cluster: unreadable or missing nodes keep a 
   const [kafkaHost, kafkaPort] = state.kafka.internal.split(':') as [string, string];
 
   // The witness: a pod on the worker opening TCP to the broker, independent of the driver under test.
-  await c.core.deleteNamespacedPod({ name: PROBE_POD, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
-  await waitFor(async () => c.core.readNamespacedPod({ name: PROBE_POD, namespace: NS }).then(() => false, () => true), { timeoutMs: 60_000, what: 'an old probe pod to be gone' });
-  await c.core.createNamespacedPod({
-    namespace: NS,
-    body: {
-      metadata: { name: PROBE_POD },
-      spec: {
-        nodeName: worker,
-        containers: [{ name: 'probe', image: state.images.apps!, imagePullPolicy: 'Never', command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'] }],
-        terminationGracePeriodSeconds: 0,
-      },
-    },
-  });
-  await waitFor(async () => (await c.core.readNamespacedPod({ name: PROBE_POD, namespace: NS })).status?.phase === 'Running', { timeoutMs: 2 * 60_000, what: `pod ${NS}/${PROBE_POD} running` });
+  await startWitnessPod(c.core, { namespace: NS, name: PROBE_POD, node: worker!, image: state.images.apps! });
   const podReaches = () => podCanConnect(c.kc, NS, PROBE_POD, 'probe', kafkaHost, Number(kafkaPort), 3000);
   const assertFlows = async (when: string) => {
     await waitFor(podReaches, { timeoutMs: 15_000, intervalMs: 1000, what: `the probe pod to reach Kafka ${when}` }).catch(() => assert.fail(`${when}: the pod should reach Kafka ${state!.kafka.internal}`));

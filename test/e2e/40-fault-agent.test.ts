@@ -24,7 +24,7 @@ import { podCanConnect } from '../../src/probes/pod-network.ts';
 import { capture } from '../../src/util/exec.ts';
 import { repoRoot, stateDir } from '../../src/util/paths.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { lab } from './helpers.ts';
+import { lab, startWitnessPod } from './helpers.ts';
 
 const PROBE_POD = 'e2e-agent-probe';
 const NS = 'lab';
@@ -123,20 +123,7 @@ test('fault agent: a cut through the DaemonSet seen from a pod, restored; a SIGK
   const kafka = await kafkaProbeFor(state, () => c.core);
 
   // The witness: a pod on a worker opening TCP to the broker, independent of the driver under test.
-  await c.core.deleteNamespacedPod({ name: PROBE_POD, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
-  await waitFor(async () => c.core.readNamespacedPod({ name: PROBE_POD, namespace: NS }).then(() => false, () => true), { timeoutMs: 60_000, what: 'an old probe pod to be gone' });
-  await c.core.createNamespacedPod({
-    namespace: NS,
-    body: {
-      metadata: { name: PROBE_POD },
-      spec: {
-        nodeName: worker,
-        containers: [{ name: 'probe', image: state.images.apps!, imagePullPolicy: 'Never', command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'] }],
-        terminationGracePeriodSeconds: 0,
-      },
-    },
-  });
-  await waitFor(async () => (await c.core.readNamespacedPod({ name: PROBE_POD, namespace: NS })).status?.phase === 'Running', { timeoutMs: 2 * 60_000, what: `pod ${NS}/${PROBE_POD} running` });
+  await startWitnessPod(c.core, { namespace: NS, name: PROBE_POD, node: worker!, image: state.images.apps! });
   const podReaches = () => podCanConnect(c.kc, NS, PROBE_POD, 'probe', kafka.host, kafka.port, 3000);
   const assertFlows = async (when: string, timeoutMs = 15_000) => {
     await waitFor(podReaches, { timeoutMs, intervalMs: 500, what: `the probe pod to reach Kafka ${when}` }).catch(() => assert.fail(`${when}: the pod should reach Kafka ${kafka.host}:${kafka.port}`));

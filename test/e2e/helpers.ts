@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type CoreV1Api } from '@kubernetes/client-node';
 import { readState } from '../../src/cluster/state.ts';
 import { clustersToRemove } from '../../src/cluster/down.ts';
 import { capture } from '../../src/util/exec.ts';
 import { repoRoot } from '../../src/util/paths.ts';
+import { waitFor } from '../../src/util/wait.ts';
 
 export interface CliResult {
   code: number;
@@ -64,4 +65,27 @@ export async function attachedTo(networks: string): Promise<string> {
   if (names.length === 0) return '';
   const held = await Promise.all(names.map(async (n) => `${n}: [${(await capture('docker', ['network', 'inspect', n, '--format', '{{range .Containers}}{{.Name}} {{end}}']).catch(() => '?')).trim()}]`));
   return ` (attached: ${held.join('; ')})`;
+}
+
+/**
+ * A pod pinned to `node` that only idles, from the apps image (it has node, which the TCP probes run): the
+ * witness that opens connections to Kafka independently of the fault driver under test. An old one is
+ * removed first; resolves when it runs.
+ */
+export async function startWitnessPod(core: CoreV1Api, p: { namespace: string; name: string; node: string; image: string }): Promise<void> {
+  const ref = { name: p.name, namespace: p.namespace };
+  await core.deleteNamespacedPod({ ...ref, gracePeriodSeconds: 0 }).catch(() => undefined);
+  await waitFor(async () => core.readNamespacedPod(ref).then(() => false, () => true), { timeoutMs: 60_000, what: 'an old probe pod to be gone' });
+  await core.createNamespacedPod({
+    namespace: p.namespace,
+    body: {
+      metadata: { name: p.name },
+      spec: {
+        nodeName: p.node,
+        containers: [{ name: 'probe', image: p.image, imagePullPolicy: 'Never', command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'] }],
+        terminationGracePeriodSeconds: 0,
+      },
+    },
+  });
+  await waitFor(async () => (await core.readNamespacedPod(ref)).status?.phase === 'Running', { timeoutMs: 2 * 60_000, what: `pod ${p.namespace}/${p.name} running` });
 }
