@@ -18,6 +18,8 @@ export interface TrafficTally {
   /** Seconds of the window with a record, and without one while users should have been sending. */
   recordedSeconds: number;
   missingSeconds: number;
+  /** Requests scheduled but never sent (the generator was stalled): unknown outcomes. */
+  skipped: number;
   sent: number;
   ok: number;
   failed: number;
@@ -33,12 +35,17 @@ export interface TrafficTally {
 export function tally(table: SecondsTable, from: number, to: number, label: string): TrafficTally {
   const { recorded, missing } = secondsIn(table, from, to);
   const s = sums(recorded);
-  const why = missing.length ? `${missing.length} s of ${label} without a traffic record` : '';
+  const gaps = [
+    ...(missing.length ? [`${missing.length} s of ${label} without a traffic record`] : []),
+    ...(s.skipped ? [`${s.skipped} request(s) of ${label} skipped by a stalled generator`] : []),
+  ];
+  const why = gaps.join('; ');
   const known = (v: number | undefined, none: string): Maybe<number> => (v === undefined ? unknown(none) : why ? unknown(why, v) : v);
   const noOk = s.sent === 0 ? `no request recorded in ${label}` : `no request succeeded in ${label}`;
   return {
     recordedSeconds: recorded.length,
     missingSeconds: missing.length,
+    skipped: s.skipped,
     sent: s.sent,
     ok: s.ok,
     failed: s.failed,
@@ -60,9 +67,11 @@ export interface UserMinute {
   failed: number;
   /** failed / sent of the recorded seconds; null when nothing was recorded. */
   errorShare: number | null;
+  /** Requests of the minute the generator skipped while stalled: unknown outcomes, like missing seconds'. */
+  skipped: number;
   /**
-   * The share the whole minute could have had, counting each missing second's expected requests as all
-   * succeeded (low) or all failed (high); both equal errorShare when no second is missing.
+   * The share the whole minute could have had, counting each missing second's expected requests and each
+   * skipped request as all succeeded (low) or all failed (high); both equal errorShare when none is unknown.
    */
   low: number | null;
   high: number | null;
@@ -77,16 +86,17 @@ export function minutes(table: SecondsTable, from: number, to: number, threshold
     const end = Math.min(to, m + MINUTE_MS);
     const { recorded, missing } = secondsIn(table, m, end);
     const s = sums(recorded);
-    const expected = missing.length * perSecond;
+    const expected = missing.length * perSecond + s.skipped;
     const all = s.sent + expected;
     const low = all > 0 ? s.failed / all : null;
     const high = all > 0 ? (s.failed + expected) / all : null;
-    const errorMinute = low === null || high === null ? (missing.length ? 'unknown' : false) : low > threshold ? true : high <= threshold ? false : 'unknown';
+    const errorMinute = low === null || high === null ? (expected ? 'unknown' : false) : low > threshold ? true : high <= threshold ? false : 'unknown';
     out.push({
       from: m,
       to: end,
       recordedSeconds: recorded.length,
       missingSeconds: missing.length,
+      skipped: s.skipped,
       sent: s.sent,
       ok: s.ok,
       failed: s.failed,
@@ -104,7 +114,7 @@ export function errorMinutes(ms: readonly UserMinute[], threshold: number): Mayb
   const sure = ms.filter((m) => m.errorMinute === true).length;
   const open = ms.filter((m) => m.errorMinute === 'unknown').length;
   if (ms.length === 0) return unknown('no minute in the window');
-  return open ? unknown(`${open} minute(s) with seconds lacking a traffic record could be above ${Math.round(threshold * 100)} % or not`, sure, 'lower') : sure;
+  return open ? unknown(`${open} minute(s) with seconds lacking a traffic record or skipped requests could be above ${Math.round(threshold * 100)} % or not`, sure, 'lower') : sure;
 }
 
 export interface WorstMinute {
@@ -126,14 +136,16 @@ export function worstMinute(ms: readonly UserMinute[]): WorstMinute | null {
   const judged = ms.filter((m) => m.low !== null);
   if (judged.length === 0) return null;
   const w = judged.reduce((a, b) => (b.low! > a.low! ? b : a));
-  const exact = w.missingSeconds === 0 && judged.every((m) => m === w || m.high! <= w.low!);
+  const exact = w.missingSeconds === 0 && w.skipped === 0 && judged.every((m) => m === w || m.high! <= w.low!);
   const missing = ms.reduce((a, m) => a + m.missingSeconds, 0);
+  const skipped = ms.reduce((a, m) => a + m.skipped, 0);
+  const open = [...(missing ? [`${missing} s without a traffic record`] : []), ...(skipped ? [`${skipped} skipped request(s)`] : [])].join(' and ');
   return {
     from: w.from,
     to: w.to,
     sent: w.sent,
     failed: w.failed,
     missingSeconds: w.missingSeconds,
-    errorShare: exact ? w.low! : unknown(`${missing} s without a traffic record leave the worst minute open`, w.low!, 'lower'),
+    errorShare: exact ? w.low! : unknown(`${open || 'other minutes'} leave the worst minute open`, w.low!, 'lower'),
   };
 }

@@ -12,6 +12,8 @@ export interface Second {
   sent: number;
   ok: number;
   failed: number;
+  /** Scheduled but never sent (the generator was stalled): outcome unknown. */
+  skipped: number;
   errors: Partial<Record<TrafficErrorClass, number>>;
   p50Ms?: number;
   p99Ms?: number;
@@ -43,6 +45,7 @@ export function secondsTable(sorted: readonly HistoryRecord[], ratePerSec: numbe
         sent: r.sent,
         ok: r.ok,
         failed,
+        skipped: r.skipped ?? 0,
         errors: { ...r.errors },
         ...(r.p50Ms !== undefined ? { p50Ms: r.p50Ms } : {}),
         ...(r.p99Ms !== undefined ? { p99Ms: r.p99Ms } : {}),
@@ -53,6 +56,7 @@ export function secondsTable(sorted: readonly HistoryRecord[], ratePerSec: numbe
     const keepLatency = r.ok > prev.ok;
     prev.sent += r.sent;
     prev.failed += failed;
+    prev.skipped += r.skipped ?? 0;
     for (const [c, n] of Object.entries(r.errors ?? {}) as [TrafficErrorClass, number][]) prev.errors[c] = (prev.errors[c] ?? 0) + n;
     if (keepLatency) {
       if (r.p50Ms !== undefined) prev.p50Ms = r.p50Ms;
@@ -86,13 +90,15 @@ export interface Sums {
   sent: number;
   ok: number;
   failed: number;
+  skipped: number;
   errors: Partial<Record<TrafficErrorClass, number>>;
 }
 
 export function sums(recorded: readonly Second[]): Sums {
-  const out: Sums = { sent: 0, ok: 0, failed: 0, errors: {} };
+  const out: Sums = { sent: 0, ok: 0, failed: 0, skipped: 0, errors: {} };
   for (const s of recorded) {
     out.sent += s.sent;
+    out.skipped += s.skipped;
     out.ok += s.ok;
     out.failed += s.failed;
     for (const [c, n] of Object.entries(s.errors) as [TrafficErrorClass, number][]) if (n) out.errors[c] = (out.errors[c] ?? 0) + n;

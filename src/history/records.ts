@@ -316,6 +316,11 @@ export interface TrafficRecord extends Base {
   sent: number;
   ok: number;
   errors: Partial<Record<TrafficErrorClass, number>>;
+  /**
+   * Requests scheduled in this second that were never sent because the generator itself was stalled (the
+   * machine was too busy to run it within LATE_MS of their time): their outcome is unknown, never "ok".
+   */
+  skipped?: number;
   /** Latency of the successful requests of this second (absent when none succeeded). */
   p50Ms?: number;
   p99Ms?: number;

@@ -79,7 +79,7 @@ export class UserTier {
     this.#abort.abort();
     const sum = await this.#load;
     await this.#look?.stop();
-    if (sum) this.o.emit({ type: 'note', source: 'loadgen', text: `users sent ${sum.sent} requests through the LB, ${sum.ok} succeeded` });
+    if (sum) this.o.emit({ type: 'note', source: 'loadgen', text: `users sent ${sum.sent} requests through the LB, ${sum.ok} succeeded${sum.skipped ? `; ${sum.skipped} scheduled requests were skipped because the machine stalled the generator (unknown outcomes)` : ''}` });
     await this.lb.remove().catch(() => {});
   }
 }

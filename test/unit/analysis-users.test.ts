@@ -215,3 +215,19 @@ test('summary.json writes the users\u2019 instants as UTC', () => {
   assert.equal(json.users.worstMinute.from, at(120));
   assert.equal(json.users.window.to, at(300));
 });
+
+test('requests a stalled generator skipped are unknown outcomes: they can make a minute undecided, never error-free', () => {
+  // Minute 60-120: 40 s of 20 requests with 30 failed in all (30 of 800 sent = 3.75 %), and 20 s whose 400
+  // scheduled requests were skipped. Counted as ok the share is 30/1200 = 2.5 %; as failed 430/1200: open.
+  const stalled = (t: number) => t >= 100 && t < 120;
+  const entries = traffic(0, 300, (t) => (t >= 60 && t < 63 ? 10 : 0), { skip: stalled });
+  for (let t = 100; t < 120; t++) entries.push({ t, type: 'traffic', source: 'loadgen', sent: 0, ok: 0, skipped: RATE, errors: {} } as Entry);
+  const u = usersOf(...entries);
+  const m = u.minutes[1]!;
+  assert.equal(m.skipped, 400);
+  assert.equal(m.missingSeconds, 0, 'the seconds have records; their requests are what is unknown');
+  assert.equal(m.errorMinute, 'unknown');
+  assert.ok(isUnknown(u.errorMinutes), 'the count is a lower bound, not 0');
+  // The same minute with every request sent and 30 failed is decided: not an error minute.
+  assert.equal(usersOf(...traffic(0, 300, (t) => (t >= 60 && t < 63 ? 10 : 0))).minutes[1]!.errorMinute, false);
+});

@@ -62,6 +62,17 @@ describe('SecondBuckets', () => {
     const [s] = b.take(2_000);
     assert.deepEqual([s!.sent, s!.ok, s!.errors.timeout, s!.p50Ms], [1, 0, 1, undefined]);
   });
+  it('counts a skipped request in the second it was scheduled for, not the second it would have run in', () => {
+    const b = new SecondBuckets();
+    b.skip(3_400);
+    const late = b.start(3_900);
+    late('ok', 7);
+    const [s] = b.take(10_000);
+    assert.deepEqual([s!.ts, s!.sent, s!.ok, s!.skipped], [new Date(3_000).toISOString(), 1, 1, 1]);
+    const none = new SecondBuckets();
+    none.start(0)('ok', 1);
+    assert.equal('skipped' in none.take(2_000)[0]!, false, 'no field when nothing was skipped');
+  });
 });
 
 describe('assertLabTarget', () => {
@@ -94,6 +105,27 @@ describe('runLoad', () => {
     assert.equal(hits, 40);
     assert.equal(seconds.reduce((n, s) => n + s.sent, 0), 40);
     assert.ok(Date.now() - t0 < 1_500, 'maxRequests ended it before the duration');
+  });
+  it('skips what a stall made late instead of sending it in a burst', async () => {
+    const perSecond = new Map<number, number>();
+    const srv = createServer((_req, res) => {
+      const k = Math.floor(Date.now() / 1000);
+      perSecond.set(k, (perSecond.get(k) ?? 0) + 1);
+      res.writeHead(200, { 'x-lb-from-server': '1', 'x-lb-server': 'n:devenv' });
+      res.end('ok');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    // Block this process's event loop for 2.5 s shortly after the start: the generator's own stall.
+    setTimeout(() => {
+      const until = Date.now() + 2_500;
+      while (Date.now() < until);
+    }, 300);
+    const sum = await runLoad({ url: `http://127.0.0.1:${port}/`, service: 'devenv', ratePerSec: 20, durationMs: 4_000, timeoutMs: 1_000, onSecond: () => {} });
+    srv.close();
+    assert.ok(sum.skipped >= 20, `a 2.5 s stall at 20/s leaves at least 1.5 s of requests more than 1 s late: ${sum.skipped}`);
+    assert.equal(sum.sent + sum.skipped, 80, 'every scheduled request is either sent or skipped');
+    assert.ok(Math.max(...perSecond.values()) <= 45, `no catch-up burst: busiest second ${Math.max(...perSecond.values())}`);
   });
   it('refuses rates and targets outside its bounds', async () => {
     const base = { service: 'x', durationMs: 1000, timeoutMs: 1000, onSecond: () => {} };
