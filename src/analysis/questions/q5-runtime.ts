@@ -4,8 +4,10 @@ import { REFERENCE_RUN, type QuestionDef } from './types.ts';
 
 /**
  * Docker (dockershim, as in 2019) against containerd with the same workload, and DaemonSets on Docker.
- * The one comparison is the runtime's (naive sidecars on both); DaemonSet against sidecar on Docker is
- * question 3's second pair, so the DaemonSet arm is described here, not compared twice.
+ * The runtime comparison is naive sidecars tailing files on both; the second pair changes only where the
+ * Docker sidecars read their logs (through dockerd's API, as 2019's collectors did), the path the
+ * outage notes suspect. DaemonSet against sidecar on Docker is question 3's second pair, so the DaemonSet
+ * arm is described here, not compared twice.
  */
 export const q5: QuestionDef = {
   id: 'q5',
@@ -21,13 +23,22 @@ export const q5: QuestionDef = {
     { id: 'containerd', label: 'containerd, naive sidecars', runs: 'reference', measure: REFERENCE_RUN },
     { id: 'docker', label: 'Docker, naive sidecars', runs: { field: 'runtime', value: 'docker' }, measure: { matrix: 'docker-runtime', variants: ['docker-runtime'] } },
     {
+      id: 'docker-api',
+      label: 'Docker, naive sidecars reading through dockerd\u2019s API',
+      runs: { field: 'runtime', value: 'docker', with: { shipperSource: 'docker-api' } },
+      measure: { matrix: 'docker-runtime+docker-api-logs', variants: ['docker-runtime', 'docker-api-logs'] },
+    },
+    {
       id: 'docker-daemonset',
       label: 'Docker, DaemonSets',
       runs: { field: 'runtime', value: 'docker', with: { variant: 'daemonset' } },
       measure: { matrix: 'docker-runtime+daemonset', variants: ['docker-runtime', 'daemonset'] },
     },
   ],
-  pairs: [['containerd', 'docker']],
+  pairs: [
+    ['containerd', 'docker'],
+    ['docker', 'docker-api'],
+  ],
   tally: true,
   lead: ({ arms, refs }) => notReadyCauseFindings(arms, refs),
   // Per arm (a set-up's runs are repeats; arms are not pooled): the runtime's CPU before each NotReady
