@@ -40,7 +40,7 @@ describe('bounded blocking buffer', () => {
     assert.equal(b.lines, 3);
     assert.equal(b.droppedLines, 0);
     let woke = false;
-    const w = b.whenRoom().then(() => (woke = true));
+    const w = b.whenRoom(rec(3).bytes).then(() => (woke = true));
     b.take(2, Number.MAX_SAFE_INTEGER);
     await Promise.resolve();
     assert.equal(woke, false, 'room is only made by an acknowledgement');

@@ -27,7 +27,8 @@ export class LineBuffer {
   private inFlight: LogRecord[] | null = null;
   private inFlightBytes = 0;
   private dataWaiters: Array<() => void> = [];
-  private roomWaiters: Array<() => void> = [];
+  /** Sources waiting to add a record of `bytes`: woken only once that record fits. */
+  private roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
 
   peakLines = 0;
   peakBytes = 0;
@@ -57,7 +58,8 @@ export class LineBuffer {
 
   private fits(extraBytes: number): boolean {
     const { maxLines, maxBytes } = this.limits;
-    return (maxLines === 0 || this.lines + 1 <= maxLines) && (maxBytes === 0 || this.bytes + extraBytes <= maxBytes);
+    // An empty buffer takes any one record: a line longer than the byte bound must not wedge its source.
+    return (maxLines === 0 || this.lines + 1 <= maxLines) && (maxBytes === 0 || this.bytes + extraBytes <= maxBytes || this.lines === 0);
   }
 
   /**
@@ -90,9 +92,15 @@ export class LineBuffer {
     return this.limits.overflow === 'drop-oldest' || this.fits(bytes);
   }
 
-  whenRoom(): Promise<void> {
-    if (this.hasRoomFor(0)) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /**
+   * Resolves once a record of `bytes` fits. It must be the size of the record the source holds: a promise
+   * that resolved while that record still did not fit sent the source round its offer loop in microtasks
+   * alone, starving every timer and socket of the process (a bounded shipper went silent for good the
+   * moment its buffer filled during a cut).
+   */
+  whenRoom(bytes: number): Promise<void> {
+    if (this.hasRoomFor(bytes)) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ bytes, resolve }));
   }
 
   whenData(): Promise<void> {
@@ -185,15 +193,15 @@ export class LineBuffer {
       for (const f of w) f();
       return;
     }
-    if (!this.hasRoomFor(0)) return;
-    const w = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const f of w) f();
+    const ready = this.roomWaiters.filter((w) => this.hasRoomFor(w.bytes));
+    if (ready.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 
   /** Wakes every waiter, e.g. at shutdown so loops can observe their stop flag. */
   wakeAll(): void {
-    const w = [...this.dataWaiters, ...this.roomWaiters];
+    const w = [...this.dataWaiters, ...this.roomWaiters.map((r) => r.resolve)];
     this.dataWaiters = [];
     this.roomWaiters = [];
     for (const f of w) f();

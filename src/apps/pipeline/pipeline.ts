@@ -49,8 +49,9 @@ export class Pipeline {
     return this.buffer.offer(record);
   }
 
-  whenRoom(): Promise<void> {
-    return this.buffer.whenRoom();
+  /** Resolves once a record of `bytes` (the one offer() refused) fits. */
+  whenRoom(bytes: number): Promise<void> {
+    return this.buffer.whenRoom(bytes);
   }
 
   register(registry: Registry): void {

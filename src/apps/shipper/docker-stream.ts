@@ -146,7 +146,7 @@ export class DockerLogStream {
           while (!this.deps.emit.offer(rec)) {
             holding = true;
             this.deps.stats.blocked++;
-            await Promise.race([this.deps.emit.whenRoom(), this.aborted]);
+            await Promise.race([this.deps.emit.whenRoom(rec.bytes), this.aborted]);
             this.deps.stats.blocked--;
             holding = false;
             if (this.stopped) return 'ended';

@@ -72,16 +72,20 @@ export class FileSource implements Source {
   }
 
   /** One read round over every tail; returns what happened. */
-  async readRound(): Promise<{ progress: boolean; blocked: number }> {
+  async readRound(): Promise<{ progress: boolean; blocked: number; needBytes: number }> {
     let progress = false;
     let blocked = 0;
+    let needBytes = Number.POSITIVE_INFINITY;
     for (const tail of this.tails.values()) {
       const r = await tail.poll(this.opts.budgetBytes);
       if (r === 'progress') progress = true;
-      if (r === 'blocked') blocked++;
+      if (r === 'blocked') {
+        blocked++;
+        needBytes = Math.min(needBytes, tail.pendingBytes);
+      }
     }
     this.stats.blocked = blocked;
-    return { progress, blocked };
+    return { progress, blocked, needBytes: blocked ? needBytes : 0 };
   }
 
   private async scan(): Promise<Map<string, Target>> {
@@ -112,7 +116,7 @@ export class FileSource implements Source {
 
   private async readLoop(): Promise<void> {
     while (!this.stopped) {
-      let r = { progress: false, blocked: 0 };
+      let r = { progress: false, blocked: 0, needBytes: 0 };
       try {
         r = await this.readRound();
       } catch (e) {
@@ -122,7 +126,9 @@ export class FileSource implements Source {
         // Let the flusher and the HTTP server in between rounds.
         await new Promise<void>((res) => setImmediate(res));
       } else if (r.blocked > 0) {
-        await Promise.race([this.emit.whenRoom(), this.clock.sleep(this.opts.pollMs, this.abort.signal)]);
+        // Wait until the smallest held record fits; the poll bound still lets discovery and stop be seen.
+        await Promise.race([this.emit.whenRoom(r.needBytes), this.clock.sleep(this.opts.pollMs, this.abort.signal)]);
+        await new Promise<void>((res) => setImmediate(res));
       } else {
         await this.clock.sleep(this.opts.pollMs, this.abort.signal);
       }

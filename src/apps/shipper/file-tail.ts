@@ -60,6 +60,11 @@ export class FileTail {
     return this.pending !== null;
   }
 
+  /** Size of the record the buffer refused (0 when none): what must fit before this tail can go on. */
+  get pendingBytes(): number {
+    return this.pending?.bytes ?? 0;
+  }
+
   /** Reads up to about `budget` bytes. */
   async poll(budget: number): Promise<PollResult> {
     if (this.pending) {

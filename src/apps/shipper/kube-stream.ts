@@ -88,7 +88,7 @@ export class KubeLogStream {
         // Not reading is the backpressure: TCP fills up and the kubelet stops sending.
         holding = true;
         this.deps.stats.blocked++;
-        await this.deps.emit.whenRoom();
+        await this.deps.emit.whenRoom(rec.bytes);
         this.deps.stats.blocked--;
         holding = false;
       }

@@ -2,9 +2,10 @@
 import type { LogRecord } from '../pipeline/record.ts';
 
 export interface Emitter {
-  /** False: the buffer is full; keep the record and wait for whenRoom(). */
+  /** False: the buffer is full; keep the record and wait for whenRoom(record.bytes). */
   offer(record: LogRecord): boolean;
-  whenRoom(): Promise<void>;
+  /** Resolves once a record of `bytes` fits; never earlier, so an offer loop cannot spin. */
+  whenRoom(bytes: number): Promise<void>;
 }
 
 export interface SourceStats {
