@@ -1,0 +1,51 @@
+// The lab's images on a cluster it cannot side-load into: either they are already on every node (a node
+// image or a pre-pull put them there: checked, never assumed), or the lab pushes what it built to the
+// user's registry and the nodes pull from there.
+import type * as k8s from '@kubernetes/client-node';
+import { finalTag } from '../../images/catalog.ts';
+import { run } from '../../util/exec.ts';
+import { LabError } from '../../util/errors.ts';
+
+/** What a foreign lab runs: the platform, the broker (in-cluster only), the apps (workload and fault agent). */
+export const FOREIGN_IMAGES = ['consul', 'vault', 'kafka', 'apps'] as const;
+
+/** The content-tagged references this checkout builds, renamed into the registry when one is given. */
+export function foreignImageRefs(registry: string | undefined, tag: (name: string) => string = finalTag): Record<string, string> {
+  return Object.fromEntries(FOREIGN_IMAGES.map((n) => [n, registry ? `${registry.replace(/\/+$/, '')}/${tag(n)}` : tag(n)]));
+}
+
+/** `outage-lab/apps:x`, `docker.io/outage-lab/apps:x` and `docker.io/library/...` all name the same image on a node. */
+function normal(ref: string): string {
+  let r = ref.replace(/@sha256:[0-9a-f]+$/, '');
+  r = r.replace(/^docker\.io\//, '').replace(/^library\//, '');
+  return r;
+}
+
+/** For each node, the wanted references its kubelet does not report (node.status.images). */
+export function missingOnNodes(nodes: k8s.V1Node[], refs: readonly string[]): { node: string; missing: string[] }[] {
+  return nodes
+    .map((n) => {
+      const there = new Set((n.status?.images ?? []).flatMap((i) => i.names ?? []).map(normal));
+      return { node: n.metadata?.name ?? '?', missing: refs.filter((r) => !there.has(normal(r))) };
+    })
+    .filter((x) => x.missing.length > 0);
+}
+
+/** Refuses, naming what is missing where, when the images are meant to be on the nodes already. */
+export function assertImagesPresent(nodes: k8s.V1Node[], refs: readonly string[]): void {
+  const missing = missingOnNodes(nodes, refs);
+  if (missing.length === 0) return;
+  const first = missing[0]!;
+  throw new LabError(
+    `the lab's images are not on every node (${missing.length} of ${nodes.length} lack some; ${first.node} lacks ${first.missing.join(', ')})`,
+    'give `--image-registry REGISTRY/PATH` (the lab pushes what it built there), or put these images on every node first',
+  );
+}
+
+/** Tags the locally built images into the registry and pushes them (the host's Docker, which built them). */
+export async function pushImages(local: Record<string, string>, remote: Record<string, string>, logFile: string): Promise<void> {
+  for (const name of Object.keys(remote)) {
+    await run('docker', ['tag', local[name]!, remote[name]!], { logFile });
+    await run('docker', ['push', remote[name]!], { logFile });
+  }
+}
