@@ -83,7 +83,7 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
     assert.match(out, /privileged container, host network, NET_ADMIN and SYS_ADMIN/);
     assert.match(out, /Will cut, on every node .*in-cluster broker/);
     assert.match(out, new RegExp(`Nodes \\(${nodes.length}\\): ${nodes.sort().join(', ')}`));
-    assert.match(out, /already present on every node/);
+    assert.match(out, /already present on the nodes/);
     assert.deepEqual(await namespaces(), ['lab'], 'the lab namespace, labelled');
     assert.equal(readState()?.foreign, undefined, 'the kind lab\'s state is not the foreign one');
     assert.equal(readFileSync(dockerLog, 'utf8'), '', 'lab up --context never called docker');

@@ -100,5 +100,5 @@ test('the preflight names what is created, the agent\'s privileges, what is cut 
     deadlineMs: 15000,
     forwards: [{ name: 'Consul', localPort: 18530 }],
   }).join('\n');
-  for (const re of [/prod/, /namespaces lab and devenv/, /DaemonSet fault-agent/, /privileged container, host network, NET_ADMIN and SYS_ADMIN/, /every packet to 10\.0\.0\.5 is dropped/, /Nodes \(3\): n1, n2, n3/, /already present on every node/, /15 s/, /lab heal --context prod/]) assert.match(lines, re);
+  for (const re of [/prod/, /namespaces lab and devenv/, /DaemonSet fault-agent/, /privileged container, host network, NET_ADMIN and SYS_ADMIN/, /every packet to 10\.0\.0\.5 is dropped/, /Nodes \(3\): n1, n2, n3/, /already present on the nodes/, /15 s/, /lab heal --context prod/]) assert.match(lines, re);
 });

@@ -31,14 +31,24 @@ export function missingOnNodes(nodes: k8s.V1Node[], refs: readonly string[]): { 
     .filter((x) => x.missing.length > 0);
 }
 
-/** Refuses, naming what is missing where, when the images are meant to be on the nodes already. */
-export function assertImagesPresent(nodes: k8s.V1Node[], refs: readonly string[]): void {
-  const missing = missingOnNodes(nodes, refs);
-  if (missing.length === 0) return;
-  const first = missing[0]!;
+/**
+ * Refuses, naming what is missing where, when the images are meant to be on the nodes already. As on kind
+ * (up/placement.ts): the apps image (workload and fault agent) and Consul (the pods' agents) on every node;
+ * Vault and the broker on the nodes they are pinned to (the control plane, when one is schedulable), on
+ * one node at least otherwise: the scheduler may then put them anywhere, and says so if it cannot.
+ */
+export function assertImagesPresent(nodes: k8s.V1Node[], images: Record<string, string>, pinned: (n: k8s.V1Node) => boolean): void {
+  const everywhere = ['apps', 'consul'].filter((k) => images[k]).map((k) => images[k]!);
+  const somewhere = ['vault', 'kafka'].filter((k) => images[k]).map((k) => images[k]!);
+  const problems = missingOnNodes(nodes, everywhere).map((m) => `${m.node} lacks ${m.missing.join(', ')}`);
+  const hosts = nodes.filter(pinned).length ? nodes.filter(pinned) : nodes;
+  for (const ref of somewhere) {
+    if (missingOnNodes(hosts, [ref]).length === hosts.length) problems.push(`no ${hosts.length === nodes.length ? '' : 'control-plane '}node has ${ref}`);
+  }
+  if (problems.length === 0) return;
   throw new LabError(
-    `the lab's images are not on every node (${missing.length} of ${nodes.length} lack some; ${first.node} lacks ${first.missing.join(', ')})`,
-    'give `--image-registry REGISTRY/PATH` (the lab pushes what it built there), or put these images on every node first',
+    `the lab's images are not on the nodes (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''})`,
+    'give `--image-registry REGISTRY/PATH` (the lab pushes what it built there), or put these images on the nodes first',
   );
 }
 

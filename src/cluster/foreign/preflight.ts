@@ -33,7 +33,7 @@ export function preflightLines(p: PreflightInput): string[] {
     `  Will cut, on every node (FORWARD and OUTPUT, rules commented outage-lab-kafka-cut): ${kafka}`,
     `  Nodes (${p.nodes.length}): ${p.nodes.join(', ')}`,
     `  Dead-man switch: with no Lease renewal for ${p.deadlineMs / 1000} s every agent removes its rules; kill switch: npx lab heal --context ${p.target.context} --${'i-understand-this-cuts'} ${p.target.context}`,
-    `  Images: ${Object.values(p.images).join(', ')} ${p.registry ? `pushed to ${p.registry} and pulled by the nodes` : 'already present on every node (checked in each node\'s status)'}`,
+    `  Images: ${Object.values(p.images).join(', ')} ${p.registry ? `pushed to ${p.registry} and pulled by the nodes` : 'already present on the nodes (checked in each node\'s status: apps and Consul on every node, Vault and Kafka where they are pinned)'}`,
     `  From this host: ${p.forwards.map((f) => `${f.name} on 127.0.0.1:${f.localPort}`).join(', ')} (port-forwards through the API server); no kind, no Docker, no docker exec`,
   ];
 }

@@ -104,10 +104,10 @@ export async function foreignUp(o: ForeignUpOptions): Promise<LabState> {
     await task(`Images pushed to ${o.registry}`, () =>
       pushImages(Object.fromEntries(wanted.map(([k]) => [k, finalTag(k)])), Object.fromEntries(wanted), join(logsDir(), 'push.log')),
     );
-  } else if (!registry) {
-    assertImagesPresent(nodes, wanted.map(([, ref]) => ref));
   }
-  const hasControlPlane = nodes.some((n) => n.metadata?.labels?.[CONTROL_PLANE] !== undefined && !n.spec?.unschedulable);
+  const schedulableControlPlane = (n: k8s.V1Node) => n.metadata?.labels?.[CONTROL_PLANE] !== undefined && !n.spec?.unschedulable;
+  const hasControlPlane = nodes.some(schedulableControlPlane);
+  if (!o.registry && !registry) assertImagesPresent(nodes, Object.fromEntries(wanted), schedulableControlPlane);
   await task(`Consul (3 servers), Vault${bootstrap ? '' : ' and Kafka (StatefulSet)'} deployed into ${o.target.context}`, async () => {
     const objs = [
       ...loadManifest('base/namespace.yaml'),
