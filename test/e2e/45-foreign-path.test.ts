@@ -39,7 +39,9 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
 
   // The kind cluster is needed as it is; only its lab namespaces go (the foreign lab brings its own).
   const had = readState();
-  const up = had ? await lab(['up']) : await lab(['up', '--workers', '1']);
+  // In-cluster Kafka on the kind lab first: it puts the broker's image on the control plane, where the
+  // foreign lab's broker will run (nothing side-loads images on the foreign path).
+  const up = had ? await lab(['up', '--kafka', 'in-cluster']) : await lab(['up', '--workers', '1', '--kafka', 'in-cluster']);
   assert.equal(up.code, 0, 'the kind lab is up');
   const name = readState()!.settings.name;
   const context = kubeContextName(name);
@@ -50,7 +52,7 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
     await lab(['down', '--context', context, FLAG, context]);
     rmSync(foreignDir, { recursive: true, force: true });
     // The kind lab back as the other tests expect it: its Consul, Vault and Kafka redeployed.
-    await lab(had ? ['up'] : ['down']);
+    await lab(had ? ['up', '--kafka', had.kafkaPlacement] : ['down']);
     rmSync(scratch, { recursive: true, force: true });
   });
   for (const ns of await namespaces()) await kind.core.deleteNamespace({ name: ns });

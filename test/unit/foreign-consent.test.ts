@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { writeKubeconfig } from './helpers/kubeconfig.ts';
 import { CONSENT_FLAG, foreignConsent, type ConsentDeps } from '../../src/cluster/foreign/consent.ts';
 import { contextArg, foreignStateDir } from '../../src/cluster/foreign/state-dir.ts';
@@ -101,4 +101,17 @@ test('the preflight names what is created, the agent\'s privileges, what is cut 
     forwards: [{ name: 'Consul', localPort: 18530 }],
   }).join('\n');
   for (const re of [/prod/, /namespaces lab and devenv/, /DaemonSet fault-agent/, /privileged container, host network, NET_ADMIN and SYS_ADMIN/, /every packet to 10\.0\.0\.5 is dropped/, /Nodes \(3\): n1, n2, n3/, /already present on the nodes/, /15 s/, /lab heal --context prod/]) assert.match(lines, re);
+});
+
+test('images already on the nodes: apps and Consul on every node, Vault and Kafka on a control-plane node when there is one', async () => {
+  const { assertImagesPresent } = await import('../../src/cluster/foreign/images.ts');
+  const images = { apps: 'outage-lab/apps:1', consul: 'outage-lab/consul:1', vault: 'outage-lab/vault:1', kafka: 'outage-lab/kafka:1' };
+  const node = (name: string, cp: boolean, names: string[]): V1Node => ({ metadata: { name, labels: cp ? { 'node-role.kubernetes.io/control-plane': '' } : {} }, status: { images: [{ names, sizeBytes: 1 }] } });
+  const cp = (n: V1Node) => 'node-role.kubernetes.io/control-plane' in (n.metadata?.labels ?? {});
+  const all = Object.values(images);
+  assert.doesNotThrow(() => assertImagesPresent([node('cp', true, all), node('w', false, [images.apps, images.consul])], images, cp));
+  assert.throws(() => assertImagesPresent([node('cp', true, [images.apps, images.consul]), node('w', false, all)], images, cp), /no control-plane node has outage-lab\/vault:1; no control-plane node has outage-lab\/kafka:1/);
+  assert.throws(() => assertImagesPresent([node('cp', true, all), node('w', false, [images.apps])], images, cp), /w lacks outage-lab\/consul:1/);
+  // No control plane to pin to (a managed cluster): any node will do.
+  assert.doesNotThrow(() => assertImagesPresent([node('a', false, all), node('b', false, [images.apps, images.consul])], images, cp));
 });
