@@ -7,7 +7,7 @@
 // none may need it. The kind lab's own namespaces are removed first (the foreign lab is a lab of its
 // own, with its own Vault keys) and `lab up` puts them back at the end.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,7 +19,8 @@ import { kubeContextName } from '../../src/cluster/settings.ts';
 import { readState } from '../../src/cluster/state.ts';
 import { AGENT_NAME, AGENT_NAMESPACE } from '../../src/faults/agent-protocol.ts';
 import { KUBELET_SUMMARY_SOURCE } from '../../src/recorder/kubelet-summary.ts';
-import { runsDir } from '../../src/util/paths.ts';
+import { runsDir, stateDir } from '../../src/util/paths.ts';
+import { credentialsFileName } from '../../src/components/vault.ts';
 import { stateRoot } from '../../src/util/state-root.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { lab, type CliResult } from './helpers.ts';
@@ -58,6 +59,13 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
   for (const ns of await namespaces()) await kind.core.deleteNamespace({ name: ns });
   await waitFor(async () => (await namespaces()).length === 0, { timeoutMs: 5 * 60_000, intervalMs: 2000, what: 'the kind lab\'s namespaces to be gone' });
   rmSync(foreignDir, { recursive: true, force: true });
+  // Vault keeps its data in Consul, whose servers keep theirs on the control plane's disk: the kind lab's
+  // Vault is still initialised, and a lab on a cluster where Vault was initialised needs its keys.
+  const keys = join(stateDir, credentialsFileName(name));
+  if (existsSync(keys)) {
+    mkdirSync(foreignDir, { recursive: true, mode: 0o700 });
+    copyFileSync(keys, join(foreignDir, credentialsFileName(name)));
+  }
 
   await t.test('no consent, or a confirmation that is not the exact name: one line, exit 1, nothing created', async () => {
     for (const [args, re] of [
@@ -73,6 +81,7 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
     }
     assert.deepEqual(await namespaces(), [], 'no namespace created');
     assert.equal(existsSync(join(foreignDir, 'cluster.json')), false, 'no foreign lab state');
+    assert.equal(existsSync(join(foreignDir, 'faults.jsonl')), false, 'no foreign journal');
     assert.equal(readFileSync(dockerLog, 'utf8'), '');
   });
 

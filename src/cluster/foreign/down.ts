@@ -2,7 +2,6 @@
 // nothing else. The cluster itself stays; so do its nodes' images.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentialsFileName } from '../../components/vault.ts';
 import { removeAgent } from '../../faults/agent-deploy.ts';
 import { task } from '../../ui/progress.ts';
 import { stateDir } from '../../util/paths.ts';
@@ -34,8 +33,10 @@ export async function foreignDown(context: string): Promise<void> {
     t.detail(names.join(', ') || 'none were there');
   });
   closeForwards();
-  await task('Lab state for this context removed', async () => {
+  await task('Lab state for this context removed (Vault\'s keys kept)', async () => {
     clearState();
-    for (const f of [credentialsFileName(DEFAULT_CLUSTER.name), 'faults.jsonl']) rmSync(join(stateDir, f), { force: true });
+    // Vault's keys stay: its data lives in Consul, whose servers keep theirs on the control plane's disk
+    // (manifests/consul/servers.yaml), so the next `lab up --context` finds Vault initialised and needs them.
+    rmSync(join(stateDir, 'faults.jsonl'), { force: true });
   });
 }
