@@ -3,6 +3,7 @@ import { describeError, LabError, UsageError } from './util/errors.ts';
 import { commands } from './commands/index.ts';
 import { interruptedBy, interruptible, Interrupted } from './util/interrupt.ts';
 import { exitSoon } from './util/exit-soon.ts';
+import { closeForwards } from './cluster/foreign/forward.ts';
 
 const USAGE = `lab — outage-lab: replay the 2019 Kafka → runtime → Kubernetes → Consul cascade on a real kind cluster
 
@@ -39,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
   return interruptible(async () => (await command.run(parsed.values as Record<string, unknown>, parsed.positionals)) ?? 0);
 }
 
-main(process.argv.slice(2)).then(
+// A foreign command's port-forwards (cluster/foreign/forward.ts) end with it, whatever they still carry.
+main(process.argv.slice(2)).finally(closeForwards).then(
   (code) => {
     process.exitCode = code;
     exitSoon(code, interruptedBy() ? 3000 : 10_000);

@@ -34,6 +34,8 @@ export function forwardsFor(s: ClusterSettings, kafkaInCluster: boolean): Forwar
 }
 
 const open = new Map<number, Server>();
+/** Connections being carried: a finished command ends them, or they would keep its process alive. */
+const live = new Set<{ end(): void }>();
 
 /** Listens on 127.0.0.1 for each spec (once per process); every connection is one port-forward stream. */
 export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): Promise<void> {
@@ -42,12 +44,16 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
   for (const f of specs) {
     if (open.has(f.localPort)) continue;
     const server = createServer((socket: Socket) => {
+      const conn = { end: () => socket.destroy() };
+      live.add(conn);
+      socket.on('close', () => live.delete(conn));
       socket.on('error', () => socket.destroy());
       f.pod(core)
         .then((pod) => pf.portForward(f.namespace, pod, [f.port], socket, null, socket))
         .then((ws) => {
           const w = typeof ws === 'function' ? ws() : ws;
-          socket.on('close', () => w?.close());
+          if (socket.destroyed) return void w?.terminate();
+          socket.on('close', () => w?.terminate());
           w?.on('close', () => socket.destroy());
           w?.on('error', () => socket.destroy());
         })
@@ -68,4 +74,6 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
 export function closeForwards(): void {
   for (const s of open.values()) s.close();
   open.clear();
+  for (const c of live) c.end();
+  live.clear();
 }
