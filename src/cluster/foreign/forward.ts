@@ -71,6 +71,12 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
   }
 }
 
+/**
+ * Ends every forward: the listeners, and each connection they carry (its WebSocket to the API server goes
+ * with it; a stream whose upgrade is still under way is terminated as soon as it opens). The listeners are
+ * unref'd but the carried connections are not, and the lab's HTTP clients keep idle connections open: left
+ * alone, they kept `lab up --context` from ever exiting (test/unit/foreign-forward.test.ts).
+ */
 export function closeForwards(): void {
   for (const s of open.values()) s.close();
   open.clear();
