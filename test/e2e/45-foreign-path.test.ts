@@ -4,8 +4,9 @@
 // a flap replay (cuts, flapping, the restore) runs with the fault agent and the kubelet's CPU only, a
 // context whose CA changed since consent is refused, and `lab heal` / `lab down --context` leave nothing of
 // the lab but the cluster. Every foreign command runs with a `docker` first on PATH that logs and fails:
-// none may need it. The kind lab's own namespaces are removed first (the foreign lab is a lab of its
-// own, with its own Vault keys) and `lab up` puts them back at the end.
+// none may need it, and each must end by itself, not through the CLI's exit-soon grace (a command that
+// leaves port-forwards open once hung at exit). The kind lab's own namespaces are removed first (the
+// foreign lab is a lab of its own, with its own Vault keys) and `lab up` puts them back at the end.
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,15 @@ const FLAG = '--i-understand-this-cuts';
 
 /** The lines a refusal prints, blank lines left out: exactly one is expected. */
 const errorLines = (r: CliResult) => r.stderr.split('\n').filter((l) => l.trim() !== '');
+
+/**
+ * Every command ends through the CLI's exit-soon grace (src/util/exit-soon.ts), which would hide a command
+ * that leaves port-forwards or watches open. Under LAB_DEBUG that grace names what it cut short; a foreign
+ * command must end by itself before it.
+ */
+const DEBUG = { LAB_DEBUG: '1' };
+const assertEndedByItself = (r: CliResult, what: string) =>
+  assert.doesNotMatch(r.stderr, /still open\)/, `${what} ended only through exit-soon's grace, with handles left open`);
 
 test('foreign path on the lab\'s kind cluster: consent refused without the exact name; up, a flap replay through the agent with kubelet CPU, heal and down with no docker call; a changed CA refused', { timeout: 40 * 60_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'outage-lab-e2e-foreign-'));
@@ -86,8 +96,9 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
   });
 
   await t.test('lab up --context: preflight (created, privileges, cut, every node, images on the nodes), then deployed without kind or Docker', async () => {
-    const r = await lab(['up', '--context', context, FLAG, context], { env: noDocker });
+    const r = await lab(['up', '--context', context, FLAG, context], { env: { ...noDocker, ...DEBUG } });
     assert.equal(r.code, 0, 'lab up --context exits 0');
+    assertEndedByItself(r, 'lab up --context');
     const out = r.stdout + r.stderr;
     const nodes = (await kind.core.listNode()).items.map((n) => n.metadata!.name!);
     assert.match(out, new RegExp(`Preflight for kube context "${context}"`));
@@ -101,16 +112,18 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
   });
 
   await t.test('lab status --context reaches Consul, Vault and Kafka through port-forwards', async () => {
-    const r = await lab(['status', '--context', context, FLAG, context], { env: noDocker });
+    const r = await lab(['status', '--context', context, FLAG, context], { env: { ...noDocker, ...DEBUG } });
     assert.equal(r.code, 0);
+    assertEndedByItself(r, 'lab status --context');
     assert.match(r.stdout, /kafka\s+ok, in-cluster/);
     assert.match(r.stdout, /consul\s+ok/);
     assert.match(r.stdout, /vault\s+ok, unsealed/);
   });
 
   await t.test('a flap replay: cut through the agent, flapping, restored (verified), report written, CPU from the kubelets only, no docker call', async () => {
-    const r = await lab(['replay', 'smoke', '--context', context, FLAG, context, '--variant', 'flap', '--set', 'fault.flap.up=8s', '--set', 'fault.flap.down=8s'], { env: noDocker });
+    const r = await lab(['replay', 'smoke', '--context', context, FLAG, context, '--variant', 'flap', '--set', 'fault.flap.up=8s', '--set', 'fault.flap.down=8s'], { env: { ...noDocker, ...DEBUG } });
     assert.equal(r.code, 0, 'the replay completes');
+    assertEndedByItself(r, 'lab replay --context');
     const out = r.stdout + r.stderr;
     assert.match(out, /✔ Network healed/);
     const runDir = /Run completed: (\S+)/.exec(out)?.[1];
@@ -155,10 +168,12 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
   });
 
   await t.test('lab heal --context then lab down --context: nothing of the lab left but the cluster, no docker call', async () => {
-    const heal = await lab(['heal', '--context', context, FLAG, context], { env: noDocker });
+    const heal = await lab(['heal', '--context', context, FLAG, context], { env: { ...noDocker, ...DEBUG } });
     assert.equal(heal.code, 0);
-    const down = await lab(['down', '--context', context, FLAG, context], { env: noDocker });
+    assertEndedByItself(heal, 'lab heal --context');
+    const down = await lab(['down', '--context', context, FLAG, context], { env: { ...noDocker, ...DEBUG } });
     assert.equal(down.code, 0);
+    assertEndedByItself(down, 'lab down --context');
     assert.deepEqual(await namespaces(), [], 'no namespace of the lab');
     assert.equal((await kind.apps.listNamespacedDaemonSet({ namespace: AGENT_NAMESPACE }).catch(() => ({ items: [] }))).items.filter((d) => d.metadata?.name === AGENT_NAME).length, 0);
     assert.equal(existsSync(join(foreignDir, 'cluster.json')), false, 'the foreign lab\'s state is gone');
