@@ -5,7 +5,9 @@ import { writeKubeconfig } from './helpers/kubeconfig.ts';
 import { CONSENT_FLAG, foreignConsent, type ConsentDeps } from '../../src/cluster/foreign/consent.ts';
 import { contextArg, foreignStateDir } from '../../src/cluster/foreign/state-dir.ts';
 import { identify, type ForeignTarget } from '../../src/cluster/foreign/target.ts';
-import { foreignOverrides } from '../../src/cluster/foreign/scenario.ts';
+import { foreignOverrides, refuseOnForeign } from '../../src/cluster/foreign/scenario.ts';
+import { loadScenario } from '../../src/scenario/index.ts';
+import { repoRoot } from '../../src/util/paths.ts';
 import { missingOnNodes } from '../../src/cluster/foreign/images.ts';
 import { forForeignCluster, parseBootstrap } from '../../src/cluster/foreign/up.ts';
 import { preflightLines } from '../../src/cluster/foreign/preflight.ts';
@@ -70,6 +72,23 @@ test('a foreign replay goes through the agent, to the broker the lab was put up 
   assert.deepEqual(foreignOverrides({ 'shipper.mode': 'naive' }, 'in-cluster'), { 'shipper.mode': 'naive', 'fault.via': 'agent', 'kafka.placement': 'in-cluster' });
   assert.throws(() => foreignOverrides({ 'fault.via': 'node-exec' }, 'in-cluster'), /fault agent only/);
   assert.throws(() => foreignOverrides({ 'kafka.placement': 'in-cluster' }, 'external'), /refused/);
+});
+
+test('a foreign replay refuses, in one line each, what needs kind or this host\u2019s Docker; smoke with flap through the agent passes', () => {
+  const smoke = `${repoRoot}/lab/scenarios/smoke.yaml`;
+  const load = (variants: string[], overrides: Record<string, unknown> = {}) => loadScenario(smoke, { variants, overrides: foreignOverrides(overrides, 'in-cluster') });
+  // As e2e 45 runs it (the flap periods fitted into smoke's 30 s hold).
+  assert.equal(refuseOnForeign(load(['flap'], { 'fault.flap.up': '8s', 'fault.flap.down': '8s' })).fault.via, 'agent');
+  for (const [variants, re] of [
+    [['gossip-encryption'], /^on a foreign cluster remedy: /],
+    [['users'], /^on a foreign cluster traffic /],
+    [['docker-runtime'], /^on a foreign cluster cluster\.runtime: docker /],
+    [['docker-runtime', 'docker-api-logs'], /^on a foreign cluster cluster\.runtime: docker /],
+  ] as const) {
+    assert.throws(() => refuseOnForeign(load([...variants])), (err: Error) => err instanceof LabError && re.test(err.message) && !err.message.includes('\n'), variants.join('+'));
+  }
+  // Two clusters are refused before that, by the scenario's own rules (the agent and the in-cluster broker are one-cluster).
+  assert.throws(() => load(['split-clusters']), /clusters/);
 });
 
 test('images on a node are matched whatever registry prefix the runtime reports', () => {

@@ -1,6 +1,7 @@
 // What a replay may do on a cluster the lab does not own. Faults reach its nodes only through the fault
 // agent (no `docker exec`), one cluster, and nothing that needs this host's Docker: the users' LB tier
-// runs in containers here, and the gossip remedy removes a keyring through node-exec.
+// runs in containers here, and the gossip remedy removes a keyring through node-exec; nor a runtime of
+// kind's nodes.
 import type { ResolvedScenario } from '../../scenario/index.ts';
 import { LabError } from '../../util/errors.ts';
 
@@ -19,6 +20,10 @@ export function refuseOnForeign(s: ResolvedScenario): ResolvedScenario {
   const no = (what: string) => new LabError(`on a foreign cluster ${what} is refused`, 'see README, "Run it on your own cluster"');
   if (s.fault.via !== 'agent') throw no(`fault.via: ${s.fault.via}`);
   if (s.clusters !== 1) throw no('clusters: 2 (split clusters are two kind clusters)');
+  // cluster.runtime picks the image of kind's nodes; a cluster the lab does not own runs what it runs. The
+  // docker runtime would also let shippers mount a node's docker.sock (shipper.source docker-api) that
+  // may not be there, and the run would be labelled Docker whatever the nodes are.
+  if (s.cluster.runtime === 'docker') throw no('cluster.runtime: docker (it builds kind nodes with Docker; your nodes keep their own runtime)');
   if (s.remedy) throw no(`remedy: ${s.remedy.kind} (it removes a keyring through docker exec)`);
   if (s.traffic.ratePerSec > 0) throw no('traffic (the users\' LB tier runs in containers on this host)');
   return s;
