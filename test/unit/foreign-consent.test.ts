@@ -94,7 +94,7 @@ test('a foreign replay refuses, in one line each, what needs kind or this host\u
 test('images on a node are matched whatever registry prefix the runtime reports', () => {
   const node = (name: string, names: string[]) => ({ metadata: { name }, status: { images: [{ names, sizeBytes: 1 }] } });
   const refs = ['outage-lab/apps:1-a', 'outage-lab/consul:2-b'];
-  assert.deepEqual(missingOnNodes([node('w1', ['docker.io/outage-lab/apps:1-a', 'docker.io/outage-lab/consul:2-b']), node('w2', ['outage-lab/apps:1-a'])], refs), [{ node: 'w2', missing: ['outage-lab/consul:2-b'] }]);
+  assert.deepEqual(missingOnNodes([node('w1', ['registry.invalid/outage-lab/apps:1-a', 'localhost:5000/outage-lab/consul:2-b@sha256:00ff']), node('w2', ['outage-lab/apps:1-a', 'outage-lab/consul:2-c'])], refs), [{ node: 'w2', missing: ['outage-lab/consul:2-b'] }]);
 });
 
 test('on a foreign cluster images are pulled when absent, and pinned to a control plane only if there is one', () => {

@@ -14,11 +14,16 @@ export function foreignImageRefs(registry: string | undefined, tag: (name: strin
   return Object.fromEntries(FOREIGN_IMAGES.map((n) => [n, registry ? `${registry.replace(/\/+$/, '')}/${tag(n)}` : tag(n)]));
 }
 
-/** `outage-lab/apps:x`, `docker.io/outage-lab/apps:x` and `docker.io/library/...` all name the same image on a node. */
+/**
+ * A reference without what a runtime may write out around it: a digest, the registry host it resolved a
+ * short name to (a first path part with a dot or a port, or localhost) and that registry's `library/`.
+ * Any host, not one named here: the references checked are the lab's short names, each tagged by the
+ * hash of its recipe, so the same name and tag under another host is the same build.
+ */
 function normal(ref: string): string {
-  let r = ref.replace(/@sha256:[0-9a-f]+$/, '');
-  r = r.replace(/^docker\.io\//, '').replace(/^library\//, '');
-  return r;
+  const [first, ...rest] = ref.replace(/@sha256:[0-9a-f]+$/, '').split('/');
+  const path = rest.length > 0 && (/[.:]/.test(first!) || first === 'localhost') ? rest : [first!, ...rest];
+  return path.join('/').replace(/^library\//, '');
 }
 
 /** For each node, the wanted references its kubelet does not report (node.status.images). */
