@@ -1,6 +1,6 @@
 // The controller the heal soak kills (see soak-heal.ts): it holds the controller lock and the journal as a
-// replay does, cuts Kafka (`cut`) or makes it flap (`flap`), says so on stdout, and then waits to be
-// killed. Everything it leaves behind must be healed by the next `lab` command alone.
+// replay does, cuts Kafka (`cut`), makes it flap (`flap UP DOWN`) or cuts through the fault agent
+// (`agent-cut DEADLINE`, for deadman.ts), says so on stdout, and then waits to be killed. Everything it leaves behind must be healed by the next `lab` command alone.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clients } from '../cluster/kube.ts';
@@ -21,9 +21,14 @@ const runId = `soak-${process.pid}`;
 acquireLock(stateDir, runId);
 const journal = FaultJournal.open(stateDir, { runId });
 const history = HistoryWriter.open(join(tmpdir(), `outage-lab-soak-${process.pid}.jsonl`));
-const nodes = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${state.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
 const core = clients({ clusterName: state.settings.name }).core;
-const driver = new KafkaFaultDriver(journal, history, () => kafkaCutTarget(state, nodes, core));
+// `agent-cut` (bench:deadman) goes through the fault agent the bench deployed: no Docker in this process.
+const viaAgent = mode === 'agent-cut';
+const nodes = viaAgent
+  ? (await core.listNode()).items.map((n) => n.metadata!.name!)
+  : (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${state.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
+const how = viaAgent ? { via: 'agent' as const, agentDeadlineMs: Number(up) } : {};
+const driver = new KafkaFaultDriver(journal, history, async () => ({ ...(await kafkaCutTarget(state, nodes, core)), ...how }));
 if (mode === 'flap') {
   driver.startFlapping(new AbortableClock(), Number(up), Number(down));
   // Ready once the first cut is in place: the kill then lands somewhere in the cycles that follow.

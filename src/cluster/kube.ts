@@ -1,11 +1,15 @@
 import * as k8s from '@kubernetes/client-node';
 import { LabError } from '../util/errors.ts';
 import { LAB_CLUSTER_NAMES, kubeContextName } from './settings.ts';
+import { activeForeign, identify, identityChange, type ForeignTarget } from './foreign/target.ts';
 
 export interface ContextChoice {
   clusterName: string;
-  /** A context that is not the lab's, named explicitly in code (no command offers this yet). */
-  foreignContext?: string;
+  /**
+   * A cluster that is not the lab's, with the identity consent was given to (foreign/consent.ts). Unset:
+   * the one the command consented to (foreign/target.ts), else the lab's kind cluster.
+   */
+  foreign?: ForeignTarget;
 }
 
 function isLoopback(server: string): boolean {
@@ -24,9 +28,11 @@ function isLoopback(server: string): boolean {
  * refused, before a single request is sent.
  */
 export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
+  const foreign = choice.foreign ?? activeForeign();
+  if (foreign) return foreignKubeConfig(foreign);
   // Only the lab's own clusters (the second one of a split lab included), even local ones: another kind
   // cluster on this machine is someone else's.
-  if (!choice.foreignContext && !LAB_CLUSTER_NAMES.includes(choice.clusterName)) {
+  if (!LAB_CLUSTER_NAMES.includes(choice.clusterName)) {
     throw new LabError(
       `refusing kube context "${kubeContextName(choice.clusterName)}": ${choice.clusterName} is not one of the lab's clusters (${LAB_CLUSTER_NAMES.join(', ')})`,
       "the lab acts only on the kind clusters it creates; if the lab's state names another, run `npx lab down` and `npx lab up`",
@@ -34,24 +40,31 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
   }
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
-  const wanted = choice.foreignContext ?? kubeContextName(choice.clusterName);
+  const wanted = kubeContextName(choice.clusterName);
   const ctx = kc.getContextObject(wanted);
-  if (!ctx) {
-    throw new LabError(
-      choice.foreignContext
-        ? `kube context "${wanted}" does not exist`
-        : `the lab's kube context "${wanted}" does not exist`,
-      choice.foreignContext ? 'check `kubectl config get-contexts`' : 'bring the lab up first: `npx lab up`',
-    );
-  }
+  if (!ctx) throw new LabError(`the lab's kube context "${wanted}" does not exist`, 'bring the lab up first: `npx lab up`');
   const cluster = kc.getCluster(ctx.cluster);
-  if (!choice.foreignContext && (!cluster || !isLoopback(cluster.server))) {
+  if (!cluster || !isLoopback(cluster.server)) {
     throw new LabError(
       `refusing kube context "${wanted}": its API server ${cluster?.server ?? '(none)'} is not a local kind cluster`,
       `the lab acts only on its own kind cluster; if "${wanted}" was rewritten (a proxy or a tunnel), recreate it with \`npx lab down\` and \`npx lab up\``,
     );
   }
   kc.setCurrentContext(wanted);
+  reuseConnections(kc);
+  return kc;
+}
+
+/**
+ * The consented foreign context, and only while its API server and CA are still the ones consent was
+ * given to: checked at every kube config the lab makes, so a kubeconfig rewritten mid-run is refused too.
+ */
+function foreignKubeConfig(consented: ForeignTarget): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const changed = identityChange(consented, identify(kc, consented.context));
+  if (changed) throw new LabError(`refusing kube context "${consented.context}": ${changed}`);
+  kc.setCurrentContext(consented.context);
   reuseConnections(kc);
   return kc;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ensureDir, stateDir } from '../util/paths.ts';
 import { LabError } from '../util/errors.ts';
 import { DEFAULT_CLUSTER, type ClusterSettings, type KafkaPlacement } from './settings.ts';
+import type { ForeignTarget } from './foreign/target.ts';
 
 /** What `lab up` made, so that `status`, `down` and the controller act on the same cluster. */
 export interface LabState {
@@ -17,6 +18,11 @@ export interface LabState {
   /** The dc network's subnet; only an external broker has one. */
   dcSubnet?: string;
   upAt: string;
+  /**
+   * A lab deployed into a cluster that is not its kind cluster (`lab up --context`): the context and the
+   * identity consent was given to. Later commands are refused when the context no longer has it.
+   */
+  foreign?: ForeignTarget;
 }
 
 const file = () => join(ensureDir(stateDir), 'cluster.json');

@@ -1,3 +1,4 @@
+import { isForeign } from './foreign/target.ts';
 import { capture } from '../util/exec.ts';
 import { stateDir } from '../util/paths.ts';
 import { FaultJournal } from '../faults/journal.ts';
@@ -32,7 +33,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms:
 }
 
 export async function nodeRows(state: LabState): Promise<StatusRow[]> {
-  const stats = await capture('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']).catch(() => '');
+  // A foreign cluster's nodes are not containers on this host: their CPU is the kubelet's, in a replay.
+  const stats = isForeign() ? '' : await capture('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']).catch(() => '');
   const byName = new Map(stats.split('\n').map((l) => [l.split(' ')[0], l.split(' ').slice(1).join(' ')] as const));
   const rows: StatusRow[] = [];
   // Node names carry their cluster's name, so one table serves one cluster or two.

@@ -8,6 +8,7 @@ import { LabError } from '../util/errors.ts';
 import { stateDir } from '../util/paths.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
+import { enterForeign, FOREIGN_OPTIONS, FOREIGN_USAGE } from '../cluster/foreign/consent.ts';
 import { healLockOptions, takeLabForHeal } from './lock-guard.ts';
 
 /** Damaged or torn journal lines, one line each: a user must know the journal is not whole. */
@@ -27,15 +28,18 @@ export async function healOrphans(): Promise<void> {
 
 export const healCommand: Command = {
   summary: 'revert every fault the journal holds (network cuts, ...), whoever applied it, and verify it; exits 1 if any stays',
-  usage: `lab heal [--wait SECONDS] [--force]
+  usage: `lab heal [--wait SECONDS] [--force] [--context NAME --i-understand-this-cuts NAME]
 
 While another controller holds the lab, heal first stops it: a replay (or up) on this host is sent
 SIGINT, heals its own faults and exits; heal waits for that, then heals whatever is left.
   --wait   how long to wait for it to stop (default 120 s); if it has not, heal stops and says so
   --force  kill (SIGKILL) a controller that did not stop within --wait and heal its faults from the
-           journal; take the lab over from a controller on another host (only if you know it is gone)`,
-  options: { wait: { type: 'string', default: '120' }, force: { type: 'boolean', default: false } },
+           journal; take the lab over from a controller on another host (only if you know it is gone)
+${FOREIGN_USAGE}
+           (the kill switch on a foreign cluster: heals what that context's journal holds, removes the agent)`,
+  options: { wait: { type: 'string', default: '120' }, force: { type: 'boolean', default: false }, ...FOREIGN_OPTIONS },
   async run(v) {
+    await enterForeign(v, () => readState()?.foreign);
     await takeLabForHeal(healLockOptions(v));
     const journal = FaultJournal.open(stateDir);
     showJournalWarnings(journal);

@@ -9,6 +9,9 @@ import { repoRoot } from '../util/paths.ts';
 import { info } from '../ui/progress.ts';
 import type { Command } from './types.ts';
 import { refuseWhileRunning } from './lock-guard.ts';
+import { enterForeign, FOREIGN_OPTIONS, FOREIGN_USAGE } from '../cluster/foreign/consent.ts';
+import { foreignOverrides } from '../cluster/foreign/scenario.ts';
+import { readState } from '../cluster/state.ts';
 
 export function scenarioPath(arg: string | undefined): string {
   const name = arg ?? 'target-2019';
@@ -26,21 +29,27 @@ export const replayCommand: Command = {
   --variant    overlay from lab/variants/ (repeatable, applied in order): ${listVariants().map((v) => v.name).join(', ')}
   --set        override one field, e.g. --set shipper.mode=backoff
   --no-samplers  watchers only (for the recorder-overhead benchmark)
+${FOREIGN_USAGE}
+               (deploys into it as \`lab up --context\` does; fault.via is agent, CPU from the kubelets)
 While another controller holds the lab, replay refuses and names it: \`lab heal\` stops it.`,
   options: {
     variant: { type: 'string', multiple: true },
     set: { type: 'string', multiple: true },
     source: { type: 'string', default: 'auto' },
     'no-samplers': { type: 'boolean', default: false },
+    ...FOREIGN_OPTIONS,
   },
   async run(v, positionals) {
+    const foreign = await enterForeign(v, () => readState()?.foreign);
+    const sets = v.set ? parseSetArgs(v.set as string[]) : undefined;
+    const overrides = foreign ? foreignOverrides(sets, readState()?.kafkaPlacement === 'external' ? 'external' : 'in-cluster') : sets;
     const source = v.source as ImageSource;
     if (!IMAGE_SOURCES.includes(source)) throw new LabError(`--source must be one of ${IMAGE_SOURCES.join(', ')}, got "${source}"`);
     refuseWhileRunning();
     const result = await replay({
       scenarioFile: scenarioPath(positionals[0]),
       variants: (v.variant as string[] | undefined) ?? [],
-      overrides: v.set ? parseSetArgs(v.set as string[]) : undefined,
+      overrides,
       source,
       samplers: v['no-samplers'] !== true,
     });

@@ -1,3 +1,5 @@
+import { isForeign } from '../cluster/foreign/target.ts';
+import { refuseOnForeign } from '../cluster/foreign/scenario.ts';
 import { finalTag, imageExists } from '../images/catalog.ts';
 import { loadScenario, type ResolvedScenario } from '../scenario/index.ts';
 import { HEAL_OR_DOWN } from '../faults/orphans.ts';
@@ -37,6 +39,8 @@ export function replay(o: ReplayOptions): Promise<ReplayResult> {
 /** The scenario, refused before any cluster work if the lab's Consul cannot run its agents (they would crash-loop until the workload times out). */
 async function openScenario(o: ReplayOptions): Promise<ResolvedScenario> {
   const scenario = loadScenario(o.scenarioFile, { variants: o.variants, ...(o.overrides ? { overrides: o.overrides } : {}) });
+  // A foreign cluster's images are not this host's: what its Consul can run was checked where they were built.
+  if (isForeign()) return refuseOnForeign(scenario);
   const consulImage = finalTag('consul');
   const refused = (await imageExists(consulImage)) ? await agentConfigRefusal(scenario, consulImage) : null;
   if (refused) throw new LabError(`scenario: ${refused}`, 'drop that setting (or the variant that sets it); this Consul cannot run it');

@@ -3,15 +3,17 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { LabError } from './errors.ts';
+import { stateRoot } from './state-root.ts';
 
 /** The repository root, found from this file so the CLI works from any working directory. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Per-user state of the lab: journal, credentials, logs. Machine-wide, like the kind cluster it describes:
- * a second checkout (or CI's clean clone) must find the faults and the cluster the first one left.
+ * a second checkout (or CI's clean clone) must find the faults and the cluster the first one left. A
+ * command given `--context` runs with the folder of that context (cluster/foreign/state-dir.ts).
  */
-export const stateDir = process.env.LAB_STATE_DIR ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'outage-lab');
+export const stateDir = stateRoot();
 /** Downloads and build caches that should survive `lab down`. */
 export const cacheDir = process.env.LAB_CACHE ?? join(homedir(), '.cache', 'outage-lab');
 export const runsDir = process.env.LAB_RUNS_DIR ?? join(repoRoot, 'runs');

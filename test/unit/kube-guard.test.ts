@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeKubeconfig } from './helpers/kubeconfig.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import { labKubeConfig } from '../../src/cluster/kube.ts';
+import { identify, useForeign } from '../../src/cluster/foreign/target.ts';
 import { LabError } from '../../src/util/errors.ts';
 
 const kubeconfig = writeKubeconfig;
@@ -33,11 +35,36 @@ test('refuses when the lab context is missing, and says to run lab up', () => {
   assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab' })), (e: unknown) => e instanceof LabError && /lab up/.test(e.hint ?? ''));
 });
 
-test('a foreign context is used only when named explicitly', () => {
-  const file = kubeconfig({ 'kind-outage-lab': 'https://127.0.0.1:40000', prod: 'https://10.1.2.3:6443' }, 'kind-outage-lab');
-  const kc = withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreignContext: 'prod' }));
+test('a foreign context is used only with the identity consent was given to', () => {
+  const file = kubeconfig({ 'kind-outage-lab': 'https://127.0.0.1:40000', prod: 'https://10.1.2.3:6443' }, 'kind-outage-lab', { prod: 'CA-1' });
+  const prod = withKubeconfig(file, () => {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return identify(kc, 'prod');
+  });
+  const kc = withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreign: prod }));
   assert.equal(kc.getCurrentContext(), 'prod');
-  assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreignContext: 'staging' })), /does not exist/);
+  assert.throws(() => withKubeconfig(file, () => labKubeConfig({ clusterName: 'outage-lab', foreign: { ...prod, context: 'staging' } })), /does not exist/);
+  // The same name now pointing at another cluster (a new CA, or another server) is refused.
+  const rebuilt = kubeconfig({ prod: 'https://10.1.2.3:6443' }, 'prod', { prod: 'CA-2' });
+  assert.throws(() => withKubeconfig(rebuilt, () => labKubeConfig({ clusterName: 'outage-lab', foreign: prod })), (e: unknown) => e instanceof LabError && /refusing kube context "prod": its CA sha256/.test(e.message));
+  const moved = kubeconfig({ prod: 'https://10.9.9.9:6443' }, 'prod', { prod: 'CA-1' });
+  assert.throws(() => withKubeconfig(moved, () => labKubeConfig({ clusterName: 'outage-lab', foreign: prod })), /its server https:\/\/10\.1\.2\.3:6443 → https:\/\/10\.9\.9\.9:6443/);
+});
+
+test('while a command has consented to a foreign context, every kube config goes there and nowhere else', () => {
+  const file = kubeconfig({ 'kind-outage-lab': 'https://127.0.0.1:40000', prod: 'https://10.1.2.3:6443' }, 'kind-outage-lab', { prod: 'CA-1' });
+  withKubeconfig(file, () => {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    useForeign(identify(kc, 'prod'));
+    try {
+      assert.equal(labKubeConfig({ clusterName: 'outage-lab' }).getCurrentContext(), 'prod');
+    } finally {
+      useForeign(undefined);
+    }
+    assert.equal(labKubeConfig({ clusterName: 'outage-lab' }).getCurrentContext(), 'kind-outage-lab');
+  });
 });
 
 test('refusal hints name no flag that does not exist', () => {

@@ -72,7 +72,7 @@ test('the context guard accepts both of the lab’s kind contexts and nothing el
     assert.equal(labKubeConfig({ clusterName: 'outage-lab-b' }).getCurrentContext(), 'kind-outage-lab-b');
     assert.throws(() => labKubeConfig({ clusterName: 'other' }), (e: unknown) => e instanceof LabError && /not one of the lab's clusters \(outage-lab, outage-lab-b\)/.test(e.message), 'another local kind cluster is not the lab’s');
     assert.throws(() => labKubeConfig({ clusterName: 'outage-lab-c' }), LabError);
-    assert.equal(labKubeConfig({ clusterName: 'other', foreignContext: 'prod' }).getCurrentContext(), 'prod', 'a foreign context only when named');
+    assert.throws(() => labKubeConfig({ clusterName: 'other', foreign: { context: 'prod', server: 'https://10.1.2.3:6443', caSha256: 'x' } }), /not identified by a CA/, 'a foreign context only with consent to its identity');
   } finally {
     if (prev === undefined) delete process.env.KUBECONFIG;
     else process.env.KUBECONFIG = prev;

@@ -1,6 +1,8 @@
 // The cluster the scenario asks for: faults left by a dead controller healed, a lab of another shape
 // recreated, the previous workload removed, then `lab up` (which repairs whatever else is off).
 import { down } from '../../../cluster/down.ts';
+import { activeForeign } from '../../../cluster/foreign/target.ts';
+import { foreignUp } from '../../../cluster/foreign/up.ts';
 import { clients } from '../../../cluster/kube.ts';
 import { labClusters, readState } from '../../../cluster/state.ts';
 import { up } from '../../../cluster/up.ts';
@@ -21,6 +23,14 @@ export const prepareCluster: ReplayStep = {
 
     info(`▶ ${describeScenario(scenario)}`);
     info(`  ${phaseLine(scenario)}`);
+    const foreign = activeForeign();
+    if (foreign) {
+      await task('Previous workload removed', () => deleteWorkload(clients({ clusterName: foreign.context }).core).catch(() => undefined));
+      ctx.state = await foreignUp({ target: foreign, deadlineMs: scenario.fault.agentDeadlineMs });
+      const settings = ctx.state.settings;
+      ctx.clusters = [{ index: undefined, settings, c: clients({ clusterName: settings.name }), consul: consulClient(settings.consulHostPort) }];
+      return;
+    }
     const wanted = clusterSettingsFor(scenario, readState()?.settings);
     const existing = readState();
     const runningCount = existing?.second ? 2 : 1;

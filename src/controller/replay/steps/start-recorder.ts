@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCredentials } from '../../../components/vault.ts';
+import { isForeign } from '../../../cluster/foreign/target.ts';
 import { HistoryWriter } from '../../../history/writer.ts';
 import type { NodeTarget } from '../../../recorder/cpu-sampler.ts';
 import { Recorder } from '../../../recorder/recorder.ts';
@@ -26,7 +27,7 @@ async function openHistory(ctx: RunContext): Promise<HistoryWriter> {
   ctx.live = new LiveStatus();
   history.subscribe(ctx.live.observe);
   const self = (await ctx.first.consul.agent.self()) as unknown as { Config?: { Version?: string } };
-  const vaultVersion = await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', state.images.vault!]).catch(() => '');
+  const vaultVersion = isForeign() ? '' : await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', state.images.vault!]).catch(() => '');
   const vers = versions(state.images, self.Config?.Version ?? '?', vaultVersion || (state.images.vault ?? '?'));
   writeFileSync(join(runDir, 'versions.json'), `${JSON.stringify(vers, null, 2)}\n`);
   // A split run lists its clusters: the analysis names them, and knows there were two even if one stayed silent.
@@ -37,6 +38,8 @@ async function openHistory(ctx: RunContext): Promise<HistoryWriter> {
 
 /** Every node container of every cluster, by kind's label. */
 async function nodeTargets(ctx: RunContext): Promise<NodeTarget[]> {
+  // A foreign cluster's nodes are not containers here: named by the API server, with no container to read.
+  if (isForeign()) return (await ctx.first.c.core.listNode()).items.map((n) => ({ name: n.metadata!.name!, containerId: '' }));
   const nodes: NodeTarget[] = [];
   for (const rc of ctx.clusters) {
     const names = (await capture('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${rc.settings.name}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
@@ -73,7 +76,8 @@ export const startRecorder: ReplayStep = {
         { namespace: WORKLOAD_NS, selector: `app=${APP_LABEL}`, component: 'app', port: PORTS.app },
       ],
       samplers: ctx.o.samplers !== false,
-      runtime: runtimeProvider(state.settings.runtime),
+      // On a foreign cluster the host sees no node: CPU from the kubelets, and no runtime probe (docker exec).
+      ...(isForeign() ? { cpuSources: ['kubelet'] as const } : { runtime: runtimeProvider(state.settings.runtime) }),
     });
     ctx.recorder = recorder;
     // The recorder's loops outlive an interruption (they record the heal); `recorder.stop()` ends them.

@@ -1,4 +1,6 @@
 // The workload deployed on every cluster and waited for: pods Ready and their agents in the gossip pool.
+import { isForeign } from '../../../cluster/foreign/target.ts';
+import { forForeignCluster } from '../../../cluster/foreign/up.ts';
 import { kubeContextName } from '../../../cluster/settings.ts';
 import { applyAll, resolveImages } from '../../../cluster/manifests.ts';
 import { memberCounts } from '../../../components/consul.ts';
@@ -31,7 +33,7 @@ export const workloadReady: ReplayStep = {
             kafkaBroker: state.kafka.internal,
             consulServers: [0, 1, 2].slice(0, scenario.consul.servers).map((i) => `consul-server-${i}.consul-server.lab.svc.cluster.local`),
           });
-          await applyAll(c.objects, resolveImages(objs, {}));
+          await applyAll(c.objects, isForeign() ? forForeignCluster(resolveImages(objs, {}), true) : resolveImages(objs, {}));
           await waitFor(
             async () => {
               const pods = (await c.core.listNamespacedPod({ namespace: WORKLOAD_NS })).items;
