@@ -1,6 +1,7 @@
-// Where the recorder was blind. Two kinds: gaps the recorder wrote itself (a watch that errored and
-// relisted, a sampler that failed), and silences analysis infers from a periodic stream that simply
-// stopped (a sampler starved of CPU during the flood writes nothing, not even a gap). Metrics ask
+// Where the recorder was blind. Three kinds: gaps the recorder wrote itself (a watch that errored and
+// relisted, a sampler that failed), silences analysis infers from a periodic stream that simply
+// stopped (a sampler starved of CPU during the flood writes nothing, not even a gap), and in-pod programs
+// that stopped answering the recorder's polls (their counters are unseen, and the program may be hung). Metrics ask
 // "was anything that feeds me blind in this window?" and answer Unknown when it was.
 import type { GapRecord, HistoryRecord, RecordType } from '../history/records.ts';
 import { RECORD_TYPES } from '../history/records.ts';
@@ -107,7 +108,7 @@ export function buildCoverage(sorted: readonly HistoryRecord[], historyEnd: numb
     if (!set) typesBySource.set(r.source, (set = new Set()));
     set.add(r.type);
   }
-  const spots = [...recordedGaps(sorted, historyEnd, typesBySource), ...inferredSilences(sorted, historyEnd, opts)];
+  const spots = [...recordedGaps(sorted, historyEnd, typesBySource), ...inferredSilences(sorted, historyEnd, opts), ...unansweredPolls(sorted, opts)];
   spots.sort((a, b) => a.from - b.from);
   return new Coverage(spots);
 }
@@ -138,6 +139,57 @@ function recordedGaps(sorted: readonly HistoryRecord[], historyEnd: number, type
       ...(g.cluster !== undefined ? { cluster: g.cluster } : {}),
       inferred: false,
     });
+  }
+  return out;
+}
+
+/**
+ * Stretches in which an in-pod program's polls all failed (`reachable: 0`) for at least the silence
+ * minimum: a shipper whose event loop froze still has a Running pod, so nothing else would show that its
+ * counters, and maybe its work, stopped. One spot per pod and stretch; a stretch still failing at the
+ * last poll is open.
+ */
+function unansweredPolls(sorted: readonly HistoryRecord[], opts: CoverageOptions): BlindSpot[] {
+  const minMs = opts.silenceMinMs ?? 10_000;
+  const polls = new Map<string, { type: 'shipper' | 'app'; source: string; pod: string; node?: string; cluster?: number; seen: { t: number; ok: boolean }[] }>();
+  for (const r of sorted) {
+    if ((r.type !== 'shipper' && r.type !== 'app') || typeof r.counters?.reachable !== 'number') continue;
+    const key = `${r.type}\u0000${r.source}\u0000${r.pod}\u0000${r.cluster ?? ''}`;
+    let p = polls.get(key);
+    if (!p) polls.set(key, (p = { type: r.type, source: r.source, pod: r.pod, ...(r.node ? { node: r.node } : {}), ...(r.cluster !== undefined ? { cluster: r.cluster } : {}), seen: [] }));
+    p.seen.push({ t: ts(r), ok: r.counters.reachable === 1 });
+  }
+  const out: BlindSpot[] = [];
+  for (const p of polls.values()) {
+    const what = p.source.replace(/^probe\//, '');
+    let from: number | null = null;
+    let count = 0;
+    const close = (to: number, open: boolean) => {
+      if (from !== null && to - from >= minMs) {
+        out.push({
+          source: p.source,
+          from,
+          to,
+          open,
+          reason: `${what} of pod ${p.pod} did not answer ${count} poll(s) in a row for ${Math.round((to - from) / 1000)} s while its pod ran`,
+          affects: [p.type],
+          ...(p.node ? { node: p.node } : {}),
+          ...(p.cluster !== undefined ? { cluster: p.cluster } : {}),
+          inferred: false,
+        });
+      }
+      from = null;
+      count = 0;
+    };
+    for (const s of p.seen) {
+      if (s.ok) close(s.t, false);
+      else {
+        if (from === null) from = s.t;
+        count++;
+      }
+    }
+    const last = p.seen[p.seen.length - 1]!;
+    if (!last.ok) close(last.t, true);
   }
   return out;
 }

@@ -331,3 +331,31 @@ test('recovery: a 3 ms baseline does not turn 4 ms into a disruption (absolute s
   assert.notEqual(r.criteria.vault.recoveredAfterMs, 0, '9 ms is past both 3 ms + 20 % and 3 ms + 5 ms');
   assert.equal(r.latencySlackMs, 5);
 });
+
+test('a shipper that stops answering its polls while its pod runs is a blind spot, open when it never answers again', () => {
+  const poll = (t: number, pod: string, ok: boolean) =>
+    ({ t, type: 'shipper', source: 'probe/shipper', component: 'shipper', pod, node: W1, counters: ok ? { reachable: 1, lines_sent_total: t } : { reachable: 0 } }) as Parameters<typeof history>[number];
+  const every5 = (from: number, to: number) => Array.from({ length: Math.floor((to - from) / 5) }, (_, i) => from + i * 5);
+  const recs = history(
+    ...phases(),
+    // frozen from 70 s (in the hold) to the end, as the bounded shippers were
+    ...every5(0, 70).map((t) => poll(t, 'frozen', true)),
+    ...every5(70, 300).map((t) => poll(t, 'frozen', false)),
+    // one unanswered poll (5 s until the next answer): under the 10 s minimum, not a blind spot
+    ...every5(0, 300).map((t) => poll(t, 'busy', t !== 100)),
+    // 20 s without an answer, then answering again
+    ...every5(0, 300).map((t) => poll(t, 'back', !(t >= 150 && t < 170))),
+  );
+  const gaps = analyzeRun({ records: recs }).summary.gaps.filter((g) => g.source === 'probe/shipper');
+  const byPod = (p: string) => gaps.filter((g) => g.reason.includes(`pod ${p} `));
+  assert.equal(byPod('busy').length, 0);
+  const [frozen] = byPod('frozen');
+  assert.ok(frozen, gaps.map((g) => g.reason).join('\n'));
+  assert.equal(frozen.open, true);
+  assert.equal(frozen.from, T0 + 70_000);
+  assert.deepEqual(frozen.affects, ['shipper']);
+  assert.match(frozen.reason, /shipper of pod frozen did not answer 46 poll\(s\) in a row/);
+  const [back] = byPod('back');
+  assert.ok(back);
+  assert.deepEqual([back.open, back.from - T0, back.to - T0], [false, 150_000, 170_000]);
+});
