@@ -1,0 +1,119 @@
+// What else ran on the machine, per phase: the host sampler's records summarised (load, busy cores, other
+// processes, top names by CPU-seconds), blind phases as unknowns, foreign clusters as "not measured", runs
+// from before the sampler without the section; and where a reader meets it: the run page, the answers and
+// the comparison, which name the runs measured beside other work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeRun, summaryToJson } from '../../src/analysis/analyze.ts';
+import { answersMarkdown, buildAnswers, groupRuns, type RunRef } from '../../src/analysis/answers.ts';
+import { HOST_METRICS, metricByKey, notMeasuredText } from '../../src/analysis/catalog.ts';
+import { floodDisturbance, HOST_DISTURBED_CORES, HOST_NOT_RECORDED, type HostMetrics } from '../../src/analysis/host.ts';
+import { isUnknown, unknown } from '../../src/analysis/unknown.ts';
+import { compareTable, renderComparePage, type CompareRun } from '../../src/report/compare-page.ts';
+import { renderRunReport } from '../../src/report/run-page.ts';
+import { syntheticRun, type SyntheticOptions } from '../fixtures/synthetic-run.ts';
+import { at, history, phases } from './analysis-helpers.ts';
+
+const host = (t: number, otherCores: number, top: { name: string; cores: number; procs: number }[] = [], load1 = 1) =>
+  ({ t, type: 'host-load', source: 'sampler/host', load1, load5: 1, load15: 1, cpus: 2, windowMs: 5_000, busyCores: 1 + otherCores, containerCores: 0.9, engineCores: 0.05, kernelCores: 0.01, labCores: 0.04, otherCores, top }) as const;
+
+/** Every 5 s from 5 to 300; in the flood (120-180) a compile at 0.9 cores in the four samples 125-140. */
+function hostHistory(skip: (t: number) => boolean = () => false) {
+  const recs = [];
+  for (let t = 5; t <= 300; t += 5) {
+    if (skip(t)) continue;
+    const compiling = t >= 125 && t <= 140;
+    const top = [...(compiling ? [{ name: 'node tsc', cores: 0.9, procs: 1 }] : []), { name: 'sshd', cores: 0.02, procs: 1 }];
+    recs.push(host(t, compiling ? 0.95 : 0.05, top, compiling ? 3 : t / 100));
+  }
+  return recs;
+}
+
+const near = (a: unknown, b: number) => assert.ok(typeof a === 'number' && Math.abs(a - b) < 1e-9, `${JSON.stringify(a)} ≠ ${b}`);
+
+test('per phase: load, busy and other cores p50/max, and the other processes by CPU-seconds', () => {
+  const s = analyzeRun({ records: history(...phases(), ...hostHistory()) }).summary;
+  const h = s.host!;
+  assert.equal(h.measured, true);
+  assert.equal(h.cpus, 2);
+  assert.equal(h.floodPhase, 'flood');
+  assert.deepEqual(Object.keys(h.byPhase), ['baseline', 'hold', 'flood', 'observe'], 'lasting phases only');
+  const f = h.byPhase.flood!;
+  // 120, 125, ..., 175: twelve samples (180 belongs to observe), four of them compiling.
+  assert.equal(f.samples, 12);
+  near(f.otherCores.p50, 0.05);
+  near(f.otherCores.max, 0.95);
+  near(f.load1.max, 3);
+  near(f.busyCores.max, 1.95);
+  assert.deepEqual(f.top.map((x) => x.name), ['node tsc', 'sshd']);
+  near(f.top[0]!.cpuSeconds, 0.9 * 5 * 4);
+  near(f.top[1]!.cpuSeconds, 0.02 * 5 * 12);
+  const b = h.byPhase.baseline!;
+  assert.equal(b.samples, 11, '5..55 (60 starts hold)');
+  near(b.otherCores.max, 0.05);
+  near(b.load1.p50, 0.3);
+  assert.deepEqual(b.top.map((x) => x.name), ['sshd']);
+  // The flood's figures, as the comparison and the answers read them.
+  near(metricByKey('hostOtherCoresFloodMax').get(s), 0.95);
+  near(metricByKey('hostOtherCoresFloodP50').get(s), 0.05);
+  near(metricByKey('hostLoadFloodMax').get(s), 3);
+  const d = floodDisturbance(h);
+  assert.equal(d.status, 'disturbed');
+  // summary.json carries it as plain numbers.
+  const json = JSON.parse(summaryToJson(s));
+  assert.equal(json.host.byPhase.flood.otherCores.max, 0.95);
+  assert.equal(json.host.byPhase.flood.top[0].name, 'node tsc');
+});
+
+test('a phase the sampler was blind in: unknown, the max a lower bound; the flood still counts as disturbed by what was seen', () => {
+  // The sampler failed from 150 s and recovered at 171 s: its own gap record, opened then closed.
+  const gap = [
+    { t: 150, type: 'gap', source: 'sampler/host', from: at(150), reason: 'sampler-error', error: 'EMFILE' },
+    { t: 171, type: 'gap', source: 'sampler/host', from: at(150), to: at(171), reason: 'sampler-error' },
+  ] as never[];
+  const recs = history(...phases(), ...hostHistory((t) => t >= 150 && t <= 170), ...gap);
+  const h = analyzeRun({ records: recs }).summary.host!;
+  const f = h.byPhase.flood!;
+  assert.ok(isUnknown(f.otherCores.max));
+  assert.equal(isUnknown(f.otherCores.max) && f.otherCores.max.bound, 'lower');
+  assert.equal(isUnknown(f.otherCores.max) && f.otherCores.max.observed, 0.95);
+  // The silence (145 to 175) and the sampler's own gap (150 to 171) both say so; the first is named.
+  assert.match(isUnknown(f.otherCores.p50) ? f.otherCores.p50.reason : '', /^host sampler blind: silence in sampler\/host T\+1m25s\.\.T\+1m55s: no host-load record for 30 s \(period 5000 ms\) \(\+1 more\)$/);
+  assert.equal(isUnknown(f.otherCores.p50) && f.otherCores.p50.bound, undefined, 'a median with samples missing has no bound');
+  assert.equal(typeof h.byPhase.baseline!.otherCores.max, 'number', 'other phases are not blinded');
+  assert.equal(floodDisturbance(h).status, 'disturbed', 'what was seen already passed the threshold');
+  // Blind and quiet so far: not called quiet.
+  const quiet = analyzeRun({ records: history(...phases(), ...hostHistory((t) => (t >= 125 && t <= 140) || (t >= 150 && t <= 170)), ...gap) }).summary.host!;
+  assert.equal(floodDisturbance(quiet).status, 'unknown');
+});
+
+test('the threshold: above 0.25 cores is disturbed, 0.25 itself is not; no flood phase is unknown', () => {
+  const metrics = (max: number): HostMetrics => ({
+    measured: true,
+    cpus: 2,
+    floodPhase: 'flood',
+    byPhase: { flood: { samples: 3, load1: { p50: 1, max: 1 }, busyCores: { p50: 1, max: 1 }, otherCores: { p50: 0.1, max }, top: [{ name: 'cc1', cpuSeconds: 3 }] } },
+  });
+  assert.equal(HOST_DISTURBED_CORES, 0.25);
+  assert.equal(floodDisturbance(metrics(0.25)).status, 'quiet');
+  assert.equal(floodDisturbance(metrics(0.2501)).status, 'disturbed');
+  assert.equal(floodDisturbance({ ...metrics(1), floodPhase: null }).status, 'unknown');
+  assert.equal(floodDisturbance(undefined).status, 'unknown');
+});
+
+test('a foreign cluster: "not measured" and why; a run from before the sampler: no section, "not recorded"', () => {
+  const why = 'the nodes are not containers on this machine (a foreign cluster): what else ran beside them is not measured';
+  const foreign = analyzeRun({ records: history(...phases(), { t: 0, type: 'gap', source: 'sampler/host', from: at(0), reason: 'unsupported', affects: ['host-load'], error: why } as never) }).summary;
+  assert.deepEqual(foreign.host, { measured: false, notMeasured: why, cpus: null, byPhase: {}, floodPhase: 'flood' });
+  const fv = metricByKey('hostOtherCoresFloodMax').get(foreign);
+  assert.equal(notMeasuredText(fv), 'not measured');
+  assert.match(isUnknown(fv) ? fv.reason : '', /^not measured: the nodes are not containers/);
+  assert.equal(floodDisturbance(foreign.host).status, 'unknown');
+
+  const old = analyzeRun({ records: history(...phases()) }).summary;
+  assert.equal(old.host, undefined);
+  assert.ok(!('host' in JSON.parse(summaryToJson(old))), 'summary.json of an older run is what it was');
+  for (const k of HOST_METRICS) assert.equal(notMeasuredText(metricByKey(k).get(old)), 'not recorded');
+  assert.equal(notMeasuredText(unknown('node watch blind')), null, 'a blind recorder stays "unknown"');
+  assert.equal(notMeasuredText(0), null);
+});
