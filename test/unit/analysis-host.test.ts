@@ -117,3 +117,21 @@ test('a foreign cluster: "not measured" and why; a run from before the sampler: 
   assert.equal(notMeasuredText(unknown('node watch blind')), null, 'a blind recorder stays "unknown"');
   assert.equal(notMeasuredText(0), null);
 });
+
+function synth(opts: SyntheticOptions): { run: ReturnType<typeof syntheticRun>; ref: RunRef } {
+  const run = syntheticRun({ gaps: false, ...opts });
+  return { run, ref: { id: run.runId, summary: analyzeRun({ records: run.records, scenario: run.scenario }).summary } };
+}
+
+test('the run page: "What else ran on this machine" per phase, or why it was not measured or recorded', () => {
+  const page = (opts: SyntheticOptions) => {
+    const { run } = synth(opts);
+    return renderRunReport({ analysis: analyzeRun({ records: run.records, scenario: run.scenario }), scenario: run.scenario, versions: run.versions, runId: run.runId, synthetic: true, generatedAt: 0 });
+  };
+  const busy = page({ seed: 2, host: 'busy' });
+  assert.match(busy, /<h3>What else ran on this machine<\/h3> <span class="pill warn">flood measured beside other work: more than 0.25 cores<\/span>/);
+  assert.match(busy, /<tr><td>flood<\/td><td class="num">36<\/td>.*?<span class="mono">node tsc<\/span> 54 CPU-s, <span class="mono">sshd<\/span> 3.6 CPU-s<\/td><\/tr>/);
+  assert.match(page({ seed: 1, host: 'quiet' }), /<span class="pill good">flood: other processes at most 0.25 cores<\/span>/);
+  assert.match(page({ seed: 1, host: 'not-measured' }), /<p class="notmeasured">Not measured: the nodes are not containers on this machine \(a foreign cluster\)/);
+  assert.match(page({ seed: 1 }), /What else ran on this machine<\/h3><p class="muted">Not recorded: this run was recorded before the host sampler existed\.<\/p>/);
+});
