@@ -135,3 +135,25 @@ test('the run page: "What else ran on this machine" per phase, or why it was not
   assert.match(page({ seed: 1, host: 'not-measured' }), /<p class="notmeasured">Not measured: the nodes are not containers on this machine \(a foreign cluster\)/);
   assert.match(page({ seed: 1 }), /What else ran on this machine<\/h3><p class="muted">Not recorded: this run was recorded before the host sampler existed\.<\/p>/);
 });
+
+test('the answers: per arm, the runs measured beside other work, named with what ran; nothing where every run was quiet', () => {
+  const ref = [synth({ seed: 1, host: 'quiet' }), synth({ seed: 2, host: 'busy' }), synth({ seed: 3 })].map((x) => x.ref);
+  const ds = [1, 2].map((seed) => synth({ seed, variants: ['daemonset'], failingNodes: 1, floodIntensity: 0.6, host: 'quiet' }).ref);
+  const a = buildAnswers(groupRuns([...ref, ...ds]).groups);
+  const q3 = a.questions.find((q) => q.id === 'q3')!;
+  const notes = q3.findings.filter((f) => f.text.startsWith('Other work on the machine'));
+  assert.equal(notes.length, 1, 'the DaemonSet runs were all quiet');
+  const busy = ref[1]!.id;
+  assert.equal(
+    notes[0]!.text,
+    `Other work on the machine, sidecars (n = 3): in 1 of 3 runs processes outside the containers and the lab used more than 0.25 cores during the flood, so their figures may be disturbed: ${busy}: other processes above 0.25 cores in the flood (max 0.950 cores, p50 0.050 cores; most CPU: node tsc 54 CPU-s, sshd 3.6 CPU-s). Not known for 1 more (${ref[2]!.id}: not measured or not recorded). [runs: ${busy}]`,
+  );
+  assert.deepEqual(notes[0]!.runs, [busy]);
+  // Every question the reference arm answers says it, and the Markdown carries it.
+  for (const q of a.questions.filter((x) => x.arms.some((arm) => arm.runs.includes(busy)))) assert.ok(q.findings.some((f) => f.text.includes(`${busy}: other processes above`)), q.id);
+  assert.match(answersMarkdown(a), /- Other work on the machine, sidecars \(n = 3\): in 1 of 3 runs/);
+  // The host figures are context, not compared between arms.
+  for (const q of a.questions) for (const k of HOST_METRICS) assert.ok(!q.metrics.includes(k));
+  const quietOnly = buildAnswers(groupRuns([ref[0]!, ref[2]!, ...ds]).groups);
+  assert.ok(!quietOnly.questions.some((q) => q.findings.some((f) => f.text.startsWith('Other work on the machine'))));
+});
