@@ -197,6 +197,7 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'poolPeakFailedAll', label: 'failed members at the peak, summed over pools', unit: 'count', better: 'lower', get: poolPeakFailedAll },
   { key: 'worstConsulP99Flood', label: 'Consul p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.consulP99Flood, phaseLatency(s, 'consulLatency', 'flood', 'p99')) },
   { key: 'worstVaultP99Flood', label: 'Vault p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.vaultP99Flood, phaseLatency(s, 'vaultLatency', 'flood', 'p99')) },
+  { key: 'userRequests', label: 'users\u2019 requests through the LB over the phases (n)', unit: 'count', better: null, get: (s) => users(s, (u) => u.total.sent) },
   { key: 'userErrorMinutes', label: `user-facing error minutes (more than ${Math.round(ERROR_MINUTE_THRESHOLD * 100)} % of requests failed)`, unit: 'count', better: 'lower', get: (s) => users(s, (u) => u.errorMinutes) },
   { key: 'userWorstMinuteShare', label: 'worst minute: share of users\u2019 requests failed', unit: 'ratio', better: 'lower', get: (s) => users(s, (u) => u.worstMinute?.errorShare ?? unknown('no request recorded in the window')) },
   { key: 'userRecoveryMs', label: 'users\u2019 traffic back to baseline after the restore', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => users(s, (u) => u.recovery.timeToRecoverMs) },

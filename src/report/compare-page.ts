@@ -1,7 +1,8 @@
 // Runs side by side: a metrics table (best value per row marked) and timelines overlaid, every run
 // shifted so its cut is at T+0, so "how fast did it go wrong" reads straight across the charts.
 import type { RunAnalysis } from '../analysis/analyze.ts';
-import { METRICS } from '../analysis/catalog.ts';
+import { METRICS, notMeasuredText, USER_METRICS, type MetricDef } from '../analysis/catalog.ts';
+import { isNoTraffic } from '../analysis/users.ts';
 import { isUnknown } from '../analysis/unknown.ts';
 import { fmtText } from '../analysis/text.ts';
 import { describeScenario } from '../scenario/summary.ts';
@@ -24,7 +25,19 @@ export const COMPARE_KEYS = [
   'firstNotReadyMs', 'notReadyNodeSeconds', 'maxNotReady', 'firstPressureMs', 'pressureNodeSeconds', 'maxPressure', 'podsEvicted', 'podsRescheduled', 'lineageDepth',
   'runtimeCpuPeak', 'kubeletCpuPeak', 'nodeCpuPeak', 'poolPeak', 'poolPeakFailed', 'failedAtEnd',
   'consulP99Flood', 'vaultP99Flood', 'vaultSealedMs', 'deliveredRatio', 'lostWithPods', 'timeToRecoverMs',
+  // What users felt, with the requests they stand on; "not measured" for runs that sent none.
+  'userRequests', ...USER_METRICS,
 ];
+
+/** A cell as text: "not measured" / "not recorded" where the run never measured it, else the value or its bound. */
+function cellText(m: MetricDef, v: ReturnType<MetricDef['get']>): string {
+  return notMeasuredText(v) ?? fmtText(v, m.unit, m.nullText);
+}
+
+function cellHtml(m: MetricDef, v: ReturnType<MetricDef['get']>) {
+  const nm = notMeasuredText(v);
+  return nm && v !== null && isUnknown(v) ? html`<span class="notmeasured" title="${v.reason}">${nm}</span>` : fmtHtml(v, m.unit, m.nullText);
+}
 
 /** Per-tick maximum over nodes of one CPU component: "the worst node" as one line per run. */
 export function worstNode(a: RunAnalysis, comp: string): [number, number][] {
@@ -80,7 +93,7 @@ ${runs.map((r, i) => html`<tr><td><b>${label(i)}</b></td><td class="mono">${r.li
 <section id="numbers"><h2>Side by side</h2><div class="card scroll"><table><thead><tr><th>metric</th>${runs.map((r, i) => html`<th class="num">${label(i)}<br><span class="muted">${shortName(r)}</span></th>`)}</tr></thead><tbody>
 ${metrics.map((m) => {
     const b = best(m);
-    return html`<tr><td>${m.label}${m.better ? html` <span class="muted">(${m.better} is better)</span>` : ''}</td>${runs.map((r, i) => html`<td class="num">${b.has(i) ? html`<b>${fmtHtml(m.get(r.analysis.summary), m.unit, m.nullText)}</b>` : fmtHtml(m.get(r.analysis.summary), m.unit, m.nullText)}</td>`)}</tr>`;
+    return html`<tr><td>${m.label}${m.better ? html` <span class="muted">(${m.better} is better)</span>` : ''}</td>${runs.map((r, i) => html`<td class="num">${b.has(i) ? html`<b>${cellHtml(m, m.get(r.analysis.summary))}</b>` : cellHtml(m, m.get(r.analysis.summary))}</td>`)}</tr>`;
   })}
 </tbody></table></div></section>
 <section id="timelines"><h2>Timelines, aligned at the cut</h2><div class="grid two">${charts.map((c) => chartCard(c))}</div></section>`;
@@ -107,7 +120,7 @@ function shortName(r: CompareRun): string {
 /** The terminal version: metrics down, runs across, unknowns as "unknown"/bounds, then a legend. */
 export function compareTable(runs: CompareRun[], width = process.stdout.columns || 120): string {
   const metrics = COMPARE_KEYS.map((k) => METRICS.find((m) => m.key === k)!).filter(Boolean);
-  const rows = metrics.map((m) => [m.label, ...runs.map((r) => fmtText(m.get(r.analysis.summary), m.unit, m.nullText))]);
+  const rows = metrics.map((m) => [m.label, ...runs.map((r) => cellText(m, m.get(r.analysis.summary)))]);
   const header = ['metric', ...runs.map((_, i) => `#${i + 1}`)];
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
@@ -120,8 +133,13 @@ export function compareTable(runs: CompareRun[], width = process.stdout.columns 
   const line = (r: string[]) => r.map(cell).join('  ');
   const sep = header.map((_, c) => '─'.repeat(c === 0 ? widths[0]! : Math.min(widths[c]!, fit))).join('  ');
   const legend = runs.map((r, i) => `#${i + 1} ${r.id}${r.scenario ? ` — ${shortName(r)}` : ''}${r.analysis.summary.gaps.length ? ` (${r.analysis.summary.gaps.length} gap(s))` : ''}`);
-  const unknownNote = runs.some((r) => metrics.some((m) => { const v = m.get(r.analysis.summary); return v !== null && isUnknown(v); }))
+  const values = runs.flatMap((r) => metrics.map((m) => m.get(r.analysis.summary)));
+  const unknownNote = values.some((v) => v !== null && isUnknown(v) && !notMeasuredText(v))
     ? ['', '≥/≤: the recorder was partly blind, the value is a bound; unknown: not observed. See each run\u2019s report.']
     : [];
-  return [line(header), sep, ...rows.map(line), '', ...legend, ...unknownNote].join('\n');
+  const why = [
+    values.some(isNoTraffic) ? 'not measured (users): the run sent no users\u2019 traffic through the LB (`--variant users` sends it)' : '',
+  ].filter(Boolean);
+  const notMeasuredNote = why.length ? [...(unknownNote.length ? [] : ['']), `${why.join('; ')}.`] : [];
+  return [line(header), sep, ...rows.map(line), '', ...legend, ...unknownNote, ...notMeasuredNote].join('\n');
 }
