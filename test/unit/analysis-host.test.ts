@@ -157,3 +157,23 @@ test('the answers: per arm, the runs measured beside other work, named with what
   const quietOnly = buildAnswers(groupRuns([ref[0]!, ref[2]!, ...ds]).groups);
   assert.ok(!quietOnly.questions.some((q) => q.findings.some((f) => f.text.startsWith('Other work on the machine'))));
 });
+
+test('lab compare: the host rows ("not recorded" for a run from before the sampler), and the runs measured beside other work named', () => {
+  const runs: CompareRun[] = [synth({ seed: 1, host: 'quiet' }), synth({ seed: 2, host: 'busy' }), synth({ seed: 3 })].map(({ run }) => ({
+    id: run.runId,
+    analysis: analyzeRun({ records: run.records, scenario: run.scenario }),
+    scenario: run.scenario,
+  }));
+  const table = compareTable(runs, 400);
+  const row = (label: string) => table.split('\n').find((l) => l.startsWith(label))!;
+  assert.match(row('other processes on the host in flood, max'), /\s0\.050 cores\s+0\.950 cores\s+not recorded$/);
+  assert.match(row('other processes on the host in flood, p50'), /\s0\.050 cores\s+0\.050 cores\s+not recorded$/);
+  assert.match(row('host load average (1 min) in flood, max'), /\s1\.200\s+3\.400\s+not recorded$/);
+  assert.match(table, /^not recorded: the run predates the host sampler\.$/m);
+  assert.match(table, new RegExp(`Measured beside other work on the machine:\\n  #2 ${runs[1]!.id}: other processes above 0\\.25 cores in the flood \\(max 0\\.950 cores, p50 0\\.050 cores; most CPU: node tsc 54 CPU-s, sshd 3\\.6 CPU-s\\); its figures may be disturbed$`));
+  assert.doesNotMatch(table, /#1 [^\n]*its figures may be disturbed/, 'the quiet run is not named');
+  const page = renderComparePage(runs, 0);
+  assert.match(page, /<span class="notmeasured" title="what else ran on the machine was not recorded in this run[^"]*">not recorded<\/span>/);
+  assert.match(page, new RegExp(`<p><b>Measured beside other work on the machine:</b></p><ul><li>#2 ${runs[1]!.id}: other processes above 0.25 cores`));
+  assert.ok(HOST_NOT_RECORDED.startsWith('what else ran'));
+});
