@@ -20,6 +20,8 @@ export const HOST_LOAD_SOURCE = 'sampler/host';
 export const HOST_SAMPLE_PERIOD_MS = 5_000;
 /** How many "other" process names a record keeps. */
 export const HOST_TOP = 5;
+/** Processes read between two yields to the event loop. */
+const YIELD_EVERY = 100;
 
 /** Where a process's CPU is counted. */
 export type ProcKind = 'container' | 'engine' | 'kernel' | 'lab' | 'other';
@@ -158,15 +160,21 @@ export class HostLoadSampler {
     private readonly self: number = process.pid,
   ) {}
 
-  /** One read of /proc; processes that vanish between the listing and their files are left out. */
-  snapshot(): HostSnapshot {
+  /**
+   * One read of /proc; processes that vanish between the listing and their files are left out. The
+   * recorder's probes time Consul and Vault on this event loop: the reads yield every YIELD_EVERY
+   * processes so a thousand of them never hold it for long.
+   */
+  async snapshot(): Promise<HostSnapshot> {
     const uptimeS = Number(this.fs.read('uptime')?.split(' ')[0]);
     const load = parseLoadavg(this.fs.read('loadavg') ?? '');
     const cpu = parseCpuTimes(this.fs.read('stat') ?? '');
     if (!Number.isFinite(uptimeS) || !load || !cpu) throw new Error('/proc/uptime, /proc/loadavg or /proc/stat unreadable');
     const procs = new Map<number, PidStat>();
+    let n = 0;
     for (const entry of this.fs.list()) {
       if (!/^\d+$/.test(entry)) continue;
+      if (++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const pid = Number(entry);
       const text = this.fs.read(`${pid}/stat`);
       const st = text === undefined ? undefined : parsePidStat(text);
@@ -184,8 +192,8 @@ export class HostLoadSampler {
     return { uptimeS, load, cpu, procs };
   }
 
-  sample(): void {
-    const cur = this.snapshot();
+  async sample(): Promise<void> {
+    const cur = await this.snapshot();
     const prev = this.#prev;
     this.#prev = cur;
     // The first read only sets the baseline: rates need two.

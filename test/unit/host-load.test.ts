@@ -212,15 +212,15 @@ function hostFiles(round: 0 | 1 | 2): Record<string, string> {
   return files;
 }
 
-test('the sampler on a fixture /proc: the first read is a baseline; then one record naming the compile, not the lab, the nodes or the engine', () => {
+test('the sampler on a fixture /proc: the first read is a baseline; then one record naming the compile, not the lab, the nodes or the engine', async () => {
   const out: RecordInput[] = [];
   let fs = memFs(hostFiles(0));
   const proxy: ProcFs = { list: () => fs.list(), read: (x) => fs.read(x) };
   const s = new HostLoadSampler((r) => out.push(r), proxy, 1212);
-  s.sample();
+  await s.sample();
   assert.equal(out.length, 0, 'one read gives no rate');
   fs = memFs(hostFiles(1));
-  s.sample();
+  await s.sample();
   assert.equal(out.length, 1);
   const r = out[0] as HostLoadRecord;
   assert.equal(r.type, 'host-load');
@@ -237,9 +237,12 @@ test('the sampler on a fixture /proc: the first read is a baseline; then one rec
   near(r.kernelCores, 5 / 500, 'kernel threads');
   // Cgroups are read once per process: the second read asked only for what was new.
   assert.deepEqual(fs.reads.filter((x) => x.endsWith('/cgroup')), []);
-  fs = memFs(hostFiles(2), ['4242']);
-  assert.doesNotThrow(() => s.sample(), 'a listed pid whose files are gone is skipped');
+  // Listed but gone before its files were read (4242), or gone between its stat and its cgroups (5000):
+  // left out, not counted as other work and not an error.
+  fs = memFs({ ...hostFiles(2), '5000/stat': statLine(5000, 'cc1', { ppid: 1, utime: 100, start: 1_170_900 }) }, ['4242']);
+  await s.sample(); // a listed pid whose files are gone (4242) is skipped, not an error
   assert.equal(out.length, 2);
+  near((out[1] as HostLoadRecord).otherCores, 0.9, 'the compile alone');
   // The lab reaped its docker exec (6 ticks in all, 5 of them counted while it ran): only the last one is new.
   near((out[1] as HostLoadRecord).labCores, (40 + 1 + 1) / 500, 'the reaped docker exec is not counted twice');
 });
