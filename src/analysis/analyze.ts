@@ -6,6 +6,7 @@ import type { ResolvedScenario } from '../scenario/types.ts';
 import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 import { buildCoverage, type BlindSpot, type CoverageOptions } from './coverage.ts';
 import { cpuAnalysis, type CpuMetrics, type CpuSeries } from './cpu.ts';
+import { hostAnalysis, type HostMetrics } from './host.ts';
 import { gossipAnalysis, poolAnalysis, type GossipMetrics, type GossipSeries, type PoolMetrics, type PoolSeries } from './consul.ts';
 import { deliveryAnalysis, type DeliveryMetrics, type DeliverySeries } from './delivery.ts';
 import { latencyAnalysis, vaultSeal, type LatencyMetrics, type LatencySeries, type VaultSealMetrics } from './latency.ts';
@@ -109,6 +110,12 @@ export interface RunSummary {
    * generated from Consul. Absent otherwise, so a run without traffic summarises exactly as before.
    */
   users?: UsersMetrics;
+  /**
+   * What else ran on the machine, per phase (host.ts): load average, busy cores and processes outside the
+   * containers and the lab. Absent for runs recorded before the host sampler existed; `measured: false` where
+   * it could not run (the nodes were not on this machine).
+   */
+  host?: HostMetrics;
 }
 
 export interface FaultMark {
@@ -208,6 +215,8 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     ...input.users,
   });
 
+  const host = hostAnalysis(sorted, timeline, coverage);
+
   const warnings = input.warnings ?? [];
   const faults: FaultMark[] = sorted
     .filter((r) => r.type === 'fault')
@@ -250,6 +259,7 @@ export function analyzeRun(input: AnalyzeInput): RunAnalysis {
     recovery,
     ...(split ? { split } : {}),
     ...(users ? { users: users.metrics } : {}),
+    ...(host ? { host } : {}),
   };
   return {
     summary,

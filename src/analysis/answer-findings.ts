@@ -10,6 +10,7 @@ import { fmtNumber } from './text.ts';
 import type { ClusterFigures } from './split.ts';
 import { isUnknown, unknown as unknownValue, type Maybe, type Unknown } from './unknown.ts';
 import { isNoTraffic } from './users.ts';
+import { describeDisturbance, floodDisturbance, HOST_DISTURBED_CORES } from './host.ts';
 
 export interface RunRef {
   id: string;
@@ -584,6 +585,31 @@ export function notReadyCauseFindings(arms: readonly ArmResult[], refs: (arm: st
       (noMessage ? `; ${noMessage} of them recorded no message (recorded before messages were kept, or the node gave none)` : '') +
       `.${cite(ids)}`;
     out.push({ kind: 'verdict', text, runs: ids });
+  }
+  return out;
+}
+
+/**
+ * Which runs were measured on a busy machine: per arm, the runs whose flood had processes outside the
+ * containers and the lab above HOST_DISTURBED_CORES in some sample, named with what ran, so a reader knows
+ * which numbers were disturbed. Said only where some run was; runs that could not tell are counted in it.
+ */
+export function hostFindings(arms: readonly ArmResult[], refs: (arm: string) => RunRef[]): Finding[] {
+  const out: Finding[] = [];
+  for (const a of arms.filter((x) => x.runs.length)) {
+    const runs = refs(a.arm).map((r) => ({ id: r.id, d: floodDisturbance(r.summary.host) }));
+    const hit = runs.filter((r) => r.d.status === 'disturbed');
+    if (hit.length === 0) continue;
+    const unseen = runs.filter((r) => r.d.status === 'unknown').map((r) => r.id);
+    const each = hit.map((r) => `${r.id}: ${r.d.status === 'disturbed' ? describeDisturbance(r.d) : ''}`);
+    const ids = hit.map((r) => r.id);
+    out.push({
+      kind: 'note',
+      text:
+        `Other work on the machine, ${a.label} (n = ${runs.length}): in ${hit.length} of ${runs.length} runs processes outside the containers and the lab used more than ${HOST_DISTURBED_CORES} cores during the flood, so their figures may be disturbed: ${each.join('; ')}` +
+        `${unseen.length ? `. Not known for ${unseen.length} more (${unseen.join(', ')}: not measured or not recorded)` : ''}.${cite(ids)}`,
+      runs: ids,
+    });
   }
   return out;
 }

@@ -14,7 +14,7 @@
 // groups from run summaries by how each run's scenario differs from the reference.
 import type { ScenarioKey } from './analyze.ts';
 import { metricByKey, USER_METRICS } from './catalog.ts';
-import { cite, compareArms, describeSpread, metricSpread, tally, usersFindings, type ArmResult, type Comparison, type Finding, type RunRef } from './answer-findings.ts';
+import { cite, compareArms, describeSpread, hostFindings, metricSpread, tally, usersFindings, type ArmResult, type Comparison, type Finding, type RunRef } from './answer-findings.ts';
 import { QUESTIONS, type ArmDef, type QuestionDef } from './questions/index.ts';
 import { DEFAULT_RUNTIME } from '../runtime/index.ts';
 
@@ -114,6 +114,8 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
   }
   // Every question that lists what users felt says it per arm, with n, whether or not its arms compare.
   if (metrics.some((k) => (USER_METRICS as readonly string[]).includes(k))) findings.push(...usersFindings(arms, refs));
+  // Every question says which of its runs were measured beside other work on the machine.
+  findings.push(...hostFindings(arms, refs));
   return { ...head, measured: true, arms, findings, notMeasured };
 }
 

@@ -1,12 +1,13 @@
 // The headline metrics of a run, named once: the comparison table, the answers page and the terminal
 // all read runs through these, so "runtime CPU peak" means the same thing everywhere.
 import type { RunSummary } from './analyze.ts';
+import { HOST_NOT_RECORDED, type HostPhase } from './host.ts';
 import { PRESSURE_CONDITIONS } from './nodes.ts';
 import { workerShare } from './split.ts';
 import { floodPhase } from './timeline.ts';
 import type { Unit } from './text.ts';
 import { isUnknown, type Maybe, sumMaybe, unknown } from './unknown.ts';
-import { ERROR_MINUTE_THRESHOLD, NO_TRAFFIC, type UsersMetrics } from './users.ts';
+import { ERROR_MINUTE_THRESHOLD, isNoTraffic, NO_TRAFFIC, type UsersMetrics } from './users.ts';
 
 export type MetricUnit = Unit;
 
@@ -117,6 +118,17 @@ const poolPeakFailedAll = (s: RunSummary): Maybe<number> => (s.split ? sumMaybe(
 const users = (s: RunSummary, f: (u: UsersMetrics) => Maybe<number | null>): Maybe<number | null> => (s.users ? f(s.users) : unknown(NO_TRAFFIC));
 const lbOf = (u: UsersMetrics): Maybe<number> => u.lb?.longestStaleMs ?? unknown('no LB looks in the history');
 
+/**
+ * How a table cell says a figure the run never set out to measure: "not measured" (no users' traffic, or a
+ * host sampler that could not run), "not recorded" (a run from before the host sampler); null for every
+ * other value, unknowns from a blind recorder included.
+ */
+export function notMeasuredText(v: Maybe<number | null>): 'not measured' | 'not recorded' | null {
+  if (v === null || !isUnknown(v)) return null;
+  if (isNoTraffic(v) || v.reason.startsWith('not measured:')) return 'not measured';
+  return v.reason === HOST_NOT_RECORDED ? 'not recorded' : null;
+}
+
 /** The figures of what users felt, in the order every answer lists them. */
 export const USER_METRICS = ['userErrorMinutes', 'userWorstMinuteShare', 'userRecoveryMs', 'lbLongestStaleMs'] as const;
 // ---- question 5: the runtime's health as the kubelet and the control plane saw it (runtime-health.ts) ----
@@ -126,6 +138,18 @@ const runtimeProbeP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.
 const plegRelistP99Flood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegRelistP99Ms ?? notRecorded('PLEG metrics');
 const plegLongestIntervalFlood = (s: RunSummary): Maybe<number> => s.runtimeHealth?.flood.plegLongestIntervalMs ?? notRecorded('PLEG metrics');
 const leaseGapMax = (s: RunSummary): Maybe<number> => s.runtimeHealth?.leaseGapMaxMs ?? notRecorded('Lease renewals');
+
+// ---- what else ran on the machine in the flood (host.ts): context for the figures, not an outcome -------
+const hostFlood = (s: RunSummary, pick: (p: HostPhase) => Maybe<number>): Maybe<number> => {
+  const h = s.host;
+  if (!h) return unknown(HOST_NOT_RECORDED);
+  if (!h.measured) return unknown(`not measured: ${h.notMeasured ?? 'unknown why'}`);
+  const f = h.floodPhase ? h.byPhase[h.floodPhase] : undefined;
+  return f ? pick(f) : unknown('no flood phase in this run');
+};
+
+/** The host figures, in the order the comparison lists them. */
+export const HOST_METRICS = ['hostLoadFloodMax', 'hostOtherCoresFloodP50', 'hostOtherCoresFloodMax'] as const;
 
 export const METRICS: readonly MetricDef[] = [
   { key: 'firstNotReadyMs', label: 'flood start to first NotReady', unit: 'ms', better: 'higher', nullText: 'never', get: (s) => s.nodes.timeToFirstNotReadyMs },
@@ -173,6 +197,7 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'poolPeakFailedAll', label: 'failed members at the peak, summed over pools', unit: 'count', better: 'lower', get: poolPeakFailedAll },
   { key: 'worstConsulP99Flood', label: 'Consul p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.consulP99Flood, phaseLatency(s, 'consulLatency', 'flood', 'p99')) },
   { key: 'worstVaultP99Flood', label: 'Vault p99 in flood (worst cluster)', unit: 'ms', better: 'lower', get: (s) => worstCluster(s, (c) => c.vaultP99Flood, phaseLatency(s, 'vaultLatency', 'flood', 'p99')) },
+  { key: 'userRequests', label: 'users\u2019 requests through the LB over the phases (n)', unit: 'count', better: null, get: (s) => users(s, (u) => u.total.sent) },
   { key: 'userErrorMinutes', label: `user-facing error minutes (more than ${Math.round(ERROR_MINUTE_THRESHOLD * 100)} % of requests failed)`, unit: 'count', better: 'lower', get: (s) => users(s, (u) => u.errorMinutes) },
   { key: 'userWorstMinuteShare', label: 'worst minute: share of users\u2019 requests failed', unit: 'ratio', better: 'lower', get: (s) => users(s, (u) => u.worstMinute?.errorShare ?? unknown('no request recorded in the window')) },
   { key: 'userRecoveryMs', label: 'users\u2019 traffic back to baseline after the restore', unit: 'ms', better: 'lower', nullText: 'not recovered', get: (s) => users(s, (u) => u.recovery.timeToRecoverMs) },
@@ -181,6 +206,9 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'plegRelistP99Flood', label: 'PLEG relist p99 in flood (worst node)', unit: 'ms', better: 'lower', get: plegRelistP99Flood },
   { key: 'plegLongestIntervalFlood', label: 'longest time without a PLEG relist in flood (worst node; NotReady at 3m)', unit: 'ms', better: 'lower', get: plegLongestIntervalFlood },
   { key: 'leaseGapMax', label: 'longest node Lease renewal gap (worst node)', unit: 'ms', better: 'lower', get: leaseGapMax },
+  { key: 'hostLoadFloodMax', label: 'host load average (1 min) in flood, max', unit: 'plain', better: null, get: (s) => hostFlood(s, (p) => p.load1.max) },
+  { key: 'hostOtherCoresFloodP50', label: 'other processes on the host in flood, p50 (outside the containers and the lab)', unit: 'cores', better: null, get: (s) => hostFlood(s, (p) => p.otherCores.p50) },
+  { key: 'hostOtherCoresFloodMax', label: 'other processes on the host in flood, max (outside the containers and the lab)', unit: 'cores', better: null, get: (s) => hostFlood(s, (p) => p.otherCores.max) },
   { key: 'poolSizeBackMs', label: 'pool size back to baseline after', unit: 'ms', better: 'lower', nullText: 'never', get: (s) => s.recovery.criteria.poolSize?.recoveredAfterMs ?? unknown('not evaluated') },
 ];
 

@@ -34,6 +34,7 @@ const PERIODIC: ReadonlySet<RecordType> = new Set<RecordType>([
   'runtime-latency',
   // Lease renewals are not here: a kubelet that stops renewing is the finding, not a blind recorder.
   'kubelet-pleg',
+  'host-load',
   'vault-health',
   'kafka',
   'consul-telemetry',
@@ -60,6 +61,7 @@ const KEYWORDS: [RegExp, RecordType[]][] = [
   [/^lb\b|haproxy/, ['lb']],
   [/lease/, ['node-lease']],
   [/pleg/, ['kubelet-pleg']],
+  [/^sampler\/host$|host-load/, ['host-load']],
 ];
 
 export interface CoverageOptions {

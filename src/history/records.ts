@@ -223,6 +223,49 @@ export interface NodeLeaseRecord extends Base {
   event?: 'added' | 'modified' | 'deleted';
 }
 
+/** One process name's CPU in a host-load record (src/recorder/host-load.ts). */
+export interface HostProcessCores {
+  /** The process name (comm; for an interpreter such as node or python, with its script's name). */
+  name: string;
+  /** Average cores over the window, summed over the processes of that name. */
+  cores: number;
+  /** How many processes of that name used CPU in the window. */
+  procs: number;
+}
+
+/**
+ * What else the machine running the lab was doing (src/recorder/host-load.ts), every 5 s, only when the
+ * lab's kind nodes run on this host: the load average, the host's busy cores, and the CPU of processes
+ * outside every container and outside the lab's own process tree ("other"), with the top few by name.
+ * Cores are averages over the window since the previous record.
+ */
+export interface HostLoadRecord extends Base {
+  type: 'host-load';
+  /** /proc/loadavg: 1, 5 and 15 minute load averages. */
+  load1: number;
+  load5: number;
+  load15: number;
+  /** CPUs the host has (the cpuN lines of /proc/stat). */
+  cpus: number;
+  windowMs: number;
+  /** Host CPU busy (user, nice, system, irq, softirq; not idle, iowait or steal), in cores. */
+  busyCores: number;
+  /** Time the hypervisor gave this host's CPUs to others (steal), in cores; absent when none. */
+  stealCores?: number;
+  /** Processes in a container (the kind nodes, Kafka, any other container). */
+  containerCores: number;
+  /** The container engine on the host outside containers (dockerd, containerd, shims, docker-proxy, runc). */
+  engineCores: number;
+  /** Kernel threads. */
+  kernelCores: number;
+  /** The lab's own process tree: its process, what it started, and the processes that started it. */
+  labCores: number;
+  /** Every other process: outside any container, not the engine, not the kernel, not the lab. */
+  otherCores: number;
+  /** The other processes using the most CPU in the window, by name, most first (at most a few). */
+  top: HostProcessCores[];
+}
+
 export interface VaultHealthRecord extends Base {
   type: 'vault-health';
   initialized: boolean | null;
@@ -353,6 +396,7 @@ export interface RecordByType {
   'runtime-latency': RuntimeLatencyRecord;
   'kubelet-pleg': KubeletPlegRecord;
   'node-lease': NodeLeaseRecord;
+  'host-load': HostLoadRecord;
   'vault-health': VaultHealthRecord;
   kafka: KafkaRecord;
   shipper: ShipperRecord;
@@ -386,6 +430,7 @@ const KNOWN_TYPES: { [K in RecordType]: true } = {
   'runtime-latency': true,
   'kubelet-pleg': true,
   'node-lease': true,
+  'host-load': true,
   'vault-health': true,
   kafka: true,
   shipper: true,

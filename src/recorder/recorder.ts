@@ -10,6 +10,7 @@ import { KubeletSummarySampler } from './kubelet-summary.ts';
 import { KafkaDelivery } from './kafka-delivery.ts';
 import { KubeletPlegSampler, PLEG_SAMPLE_PERIOD_MS } from './kubelet-pleg.ts';
 import { NodeLeaseRecorder } from './node-leases.ts';
+import { HOST_LOAD_SOURCE, HOST_SAMPLE_PERIOD_MS, HostLoadSampler, hostLoadSupported } from './host-load.ts';
 import { Periodic } from './periodic.ts';
 import { pollPodStats, type StatsTarget } from './pod-stats.ts';
 import { probeConsul, probeConsulTelemetry, vaultProbe } from './service-probes.ts';
@@ -141,6 +142,14 @@ export class Recorder {
         this.#sampler('cpu', this.o.samplePeriodMs, () => cpu.sample());
       } else if (sources.includes('docker')) {
         this.emit({ type: 'gap', source: 'sampler/cpu', from: new Date().toISOString(), reason: 'unsupported', error: 'no cgroup v1 accounting for Docker containers on this host: per-node CPU is not observed' });
+      }
+      // What else this machine ran beside the nodes: only where the nodes are containers on this host.
+      const host = hostLoadSupported(this.o.nodes);
+      if (host.ok) {
+        const sampler = new HostLoadSampler(this.emit);
+        this.#sampler('host', HOST_SAMPLE_PERIOD_MS, () => sampler.sample());
+      } else {
+        this.emit({ type: 'gap', source: HOST_LOAD_SOURCE, from: new Date().toISOString(), reason: 'unsupported', affects: ['host-load'], error: host.why });
       }
       if (this.o.runtime) {
         const runtime = this.o.runtime;

@@ -14,6 +14,7 @@ import { bandsOf, marksOf, relSeries, stepSpan, PRESSURE_COLORS, PRESSURE_SEVERA
 import { fmtHtml, fmtNumber, fmtText, relText, timeHtml, type Unit } from './format.ts';
 import { html, type Html } from './html.ts';
 import { chartCard, page } from './layout.ts';
+import { hostCard } from './host-panel.ts';
 import { usersCharts, usersSection } from './users-panel.ts';
 import { notReadyMessage, runtimeCharts, runtimeSection } from './runtime-panel.ts';
 
@@ -219,7 +220,8 @@ ${usersSection(s, byId)}${clustersSection(input)}<section id="timeline"><h2>Time
 <section id="cpu"><h2>CPU</h2><p class="lead">Where each node\u2019s cores went: the node container as a whole and its shared parts (container runtime, kubelet, shims) against the pods.</p>
 <div class="grid two">${chartCard(byId['cpu-nodes']!)}${chartCard(byId['cpu-runtime']!)}</div>
 <div class="grid" style="margin-top:14px">${chartCard(byId['cpu-components']!)}</div>
-<div class="grid two" style="margin-top:14px">${cpuTable(input)}${runtimeTable(input)}</div></section>
+<div class="grid two" style="margin-top:14px">${cpuTable(input)}${runtimeTable(input)}</div>
+<div class="grid" style="margin-top:14px">${hostCard(s)}</div></section>
 ${runtimeSection(input.analysis, byId)}
 <section id="consul"><h2>Consul pool and gossip</h2>
 <div class="grid two">${chartCard(byId.pool!)}${chartCard(byId.gossip!)}</div>
