@@ -288,12 +288,12 @@ export function splitFindings(one: readonly RunRef[], two: readonly RunRef[], la
  * is called better or worse (one run has no spread to tell a difference from noise), and the line says
  * how to get the repeats.
  */
-export function tally(base: ArmResult, other: ArmResult, cmp: Comparison[], matrixLabelOf: (arm: string) => string): Finding {
+export function tally(base: ArmResult, other: ArmResult, cmp: Comparison[], matrixLabelOf: (arm: string) => string, scenarioArg = ''): Finding {
   const runs = [...base.runs, ...other.runs];
   const n = nPhrase(other.runs.length, base.runs.length);
   if (base.runs.length < 2 || other.runs.length < 2) {
     const single = [other, base].filter((x) => x.runs.length < 2).map((x) => x.label).join(' and ');
-    const cmd = `npx lab matrix --only ${[...new Set([base.arm, other.arm].map(matrixLabelOf))].join(',')}`;
+    const cmd = `npx lab matrix ${scenarioArg}--only ${[...new Set([base.arm, other.arm].map(matrixLabelOf))].join(',')}`;
     return {
       kind: 'verdict',
       text: `${other.label} compared with ${base.label} (${n}): not called better or worse on any of ${cmp.length} metrics, since ${single} ${single.includes(' and ') ? 'have' : 'has'} only one run (no spread yet); the one-run numbers are below. For repeats: \`${cmd}\` (3 runs an arm by default).${cite(runs)}`,

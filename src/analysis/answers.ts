@@ -36,10 +36,16 @@ export const MATRIX_LABEL_OF_ARM: Record<string, string> = Object.fromEntries([.
 const matrixLabelOf = (arm: string) => MATRIX_LABEL_OF_ARM[arm] ?? arm;
 
 /** The command that would measure an arm, for "not measured" lines: the reader should not have to guess it. */
-export function measureCommand(arm: string): string {
+/** `scenario`: the scenario the answers' runs come from, named in the command unless it is the default. */
+export function measureCommand(arm: string, scenario?: string): string {
   const m = ARMS.get(arm)?.measure;
   if (m && 'command' in m) return m.command;
-  return `\`npx lab matrix --only ${matrixLabelOf(arm)}\``;
+  return `\`npx lab matrix ${scenarioArg(scenario)}--only ${matrixLabelOf(arm)}\``;
+}
+
+/** The matrix's scenario argument for a command the answers suggest: empty for the default, target-2019. */
+export function scenarioArg(scenario: string | undefined): string {
+  return scenario && scenario !== 'target-2019' ? `${scenario} ` : '';
 }
 
 export interface Answer {
@@ -66,11 +72,14 @@ export interface Answers {
 export function buildAnswers(groups: AnswerGroups, opts: { unmeasurable?: Record<string, string> } = {}): Answers {
   const all = new Map<string, RunRef>();
   for (const q of Object.values(groups)) for (const refs of Object.values(q ?? {})) for (const r of refs ?? []) all.set(r.id, r);
-  const questions = QUESTIONS.map((q, i) => answer(q, i + 1, groups, opts.unmeasurable ?? {}));
+  // Commands the page suggests name the scenario when every run came from one other than the default.
+  const names = new Set([...all.values()].map((r) => r.summary.scenario?.name));
+  const scenario = names.size === 1 ? [...names][0] : undefined;
+  const questions = QUESTIONS.map((q, i) => answer(q, i + 1, groups, opts.unmeasurable ?? {}, scenario));
   return { questions, runs: [...all.values()].map((r) => ({ id: r.id, scenario: r.summary.scenario })) };
 }
 
-function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurable: Record<string, string>): Answer {
+function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurable: Record<string, string>, scenario: string | undefined): Answer {
   const { id, title, question, baseArm, metrics } = q;
   const head = { id, number, title, question, baseArm, metrics };
   const refs = (arm: string) => groups[id]?.[arm] ?? [];
@@ -83,7 +92,7 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
     .filter((a) => a.runs.length === 0)
     .map((a) => {
       const why = unmeasurable[matrixLabelOf(a.arm)];
-      return why ? `${a.label}: cannot be measured with this lab: ${why}` : `${a.label}: not measured (no completed runs); to measure it: ${measureCommand(a.arm)}`;
+      return why ? `${a.label}: cannot be measured with this lab: ${why}` : `${a.label}: not measured (no completed runs); to measure it: ${measureCommand(a.arm, scenario)}`;
     });
   const base = arms.find((a) => a.arm === baseArm)!;
   const ctx = { arms, refs, label: (arm: string) => arms.find((a) => a.arm === arm)?.label ?? arm };
@@ -101,15 +110,15 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
       const wanted = q.pairs.map(([b, o]) => `${byId(o).label} vs ${byId(b).label}`).join('; ');
       findings.push({ kind: 'note', text: `Nothing compared yet: each comparison (${wanted}) needs runs on both sides.`, runs: measuredArms.flatMap((a) => a.runs) });
     }
-    for (const [b, o] of ready) compareInto(findings, q, b, o, metrics);
+    for (const [b, o] of ready) compareInto(findings, q, b, o, metrics, scenario);
     findings.push(...(q.trail?.(ctx) ?? []));
   } else if (base.runs.length === 0) {
-    findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it; to measure it: ${measureCommand(base.arm)}.`, runs: [] });
+    findings.push({ kind: 'note', text: `Not measured: the reference arm (${base.label}) has no runs, so nothing can be compared against it; to measure it: ${measureCommand(base.arm, scenario)}.`, runs: [] });
   } else {
     findings.push(...(q.lead?.(ctx) ?? []));
     const others = measuredArms.filter((a) => a !== base);
     if (others.length === 0) findings.push({ kind: 'note', text: `Only ${base.label} was measured; the other arms are not measured.`, runs: base.runs });
-    for (const o of others) compareInto(findings, q, base, o, metrics);
+    for (const o of others) compareInto(findings, q, base, o, metrics, scenario);
     findings.push(...(q.trail?.(ctx) ?? []));
   }
   // Every question that lists what users felt says it per arm, with n, whether or not its arms compare.
@@ -120,9 +129,9 @@ function answer(q: QuestionDef, number: number, groups: AnswerGroups, unmeasurab
 }
 
 /** One arm against another on every metric (existing helpers word it: no call without spread and without overlap). */
-function compareInto(findings: Finding[], q: QuestionDef, base: ArmResult, other: ArmResult, metrics: readonly string[]): void {
+function compareInto(findings: Finding[], q: QuestionDef, base: ArmResult, other: ArmResult, metrics: readonly string[], scenario: string | undefined): void {
   const cmp = metrics.map((k) => compareArms(base, other, k)).filter((c): c is Comparison => c !== null);
-  if (q.tally) findings.push(tally(base, other, cmp, matrixLabelOf));
+  if (q.tally) findings.push(tally(base, other, cmp, matrixLabelOf, scenarioArg(scenario)));
   findings.push(...cmp.map((c) => c.finding));
 }
 

@@ -151,3 +151,11 @@ test('lab matrix plans the Docker arms for q5 (and q3), each a valid scenario of
   assert.equal(docker.variant, 'daemonset');
   assert.deepEqual(planMatrix(TARGET, ['q3']).map((a) => a.label), ['sidecar', 'daemonset', 'docker-runtime', 'docker-runtime+daemonset']);
 });
+
+test('commands the answers suggest name the scenario when the runs come from one other than target-2019', () => {
+  const named = (r: RunRef, name: string): RunRef => ({ ...r, summary: { ...r.summary, scenario: { ...r.summary.scenario!, name } } });
+  const texts = (refs: RunRef[]) => buildAnswers(groupRuns(refs).groups).questions.find((q) => q.id === 'q5')!.findings.map((f) => f.text);
+  const one = [run('c1', {}), run('d1', { runtime: 'docker' })];
+  assert.ok(texts(one.map((r) => named(r, 'target-2019-headroom'))).some((t) => t.includes('`npx lab matrix target-2019-headroom --only sidecar,docker-runtime`')));
+  assert.ok(texts(one).some((t) => t.includes('`npx lab matrix --only sidecar,docker-runtime`')), 'the default scenario is not named');
+});
