@@ -40,9 +40,9 @@ const DEBUG = { LAB_DEBUG: '1' };
 const assertEndedByItself = (r: CliResult, what: string) =>
   assert.doesNotMatch(r.stderr, /still open\)/, `${what} ended only through exit-soon's grace, with handles left open`);
 
-// Opt-in until it passes end to end here: on 2026-12-07 every part passed in one try except `lab status
-// --context` (Consul's first request through a fresh port-forward timed out on a loaded host) and a test
-// assertion since fixed; a second try stopped in the kind lab's own `lab up`, a third again at status.
+// Opt-in until it passes end to end here: on 2026-12-07 every part passed except `lab status --context`,
+// whose Consul row timed out (twice, with the retry) through its port-forward while Kafka and Vault answered;
+// a second try stopped earlier, in the kind lab's own `lab up` under load.
 // Run it with LAB_E2E_FOREIGN=1 (about 12 min on a warm machine).
 const foreignSkip = process.env.LAB_E2E_FOREIGN === '1' ? false : 'the foreign path is opt-in until it passes here: set LAB_E2E_FOREIGN=1 (about 12 min)';
 
