@@ -128,7 +128,6 @@ export class FileSource implements Source {
       } else if (r.blocked > 0) {
         // Wait until the smallest held record fits; the poll bound still lets discovery and stop be seen.
         await Promise.race([this.emit.whenRoom(r.needBytes), this.clock.sleep(this.opts.pollMs, this.abort.signal)]);
-        await new Promise<void>((res) => setImmediate(res));
       } else {
         await this.clock.sleep(this.opts.pollMs, this.abort.signal);
       }
