@@ -11,8 +11,9 @@ import { DEFAULT_AGENT_DEADLINE_MS } from '../faults/agent-protocol.ts';
 import { deployAgent } from '../faults/agent-deploy.ts';
 import { kafkaProbeFor } from '../faults/context.ts';
 import { FaultJournal } from '../faults/journal.ts';
+import { percentile } from '../traffic/percentile.ts';
 import { stateDir } from '../util/paths.ts';
-import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, pct, PROBE_NS, tsx } from './pod-probe.ts';
+import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, PROBE_NS, tsx } from './pod-probe.ts';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '10' }, deadline: { type: 'string', default: String(DEFAULT_AGENT_DEADLINE_MS / 1000) } } });
 const trials = Number(values.trials);
@@ -75,6 +76,6 @@ const heal = await finished(tsx(['src/cli.ts', 'heal']));
 console.log(`lab heal afterwards: exit ${heal.code}`);
 console.log(`\n${passed} passed, ${trials - passed} failed (n=${trials}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 if (latencies.length) {
-  console.log(`SIGKILL -> Kafka answering from a pod, nothing run after the kill: p50 ${(pct(latencies, 50) / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length}, bound ${deadlineMs / 1000} s)`);
+  console.log(`SIGKILL -> Kafka answering from a pod, nothing run after the kill: p50 ${(percentile(latencies, 50)! / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length}, bound ${deadlineMs / 1000} s)`);
 }
 process.exit(passed === trials && heal.code === 0 ? 0 : 1);

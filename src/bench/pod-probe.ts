@@ -77,8 +77,3 @@ export function controllerReady(ctl: ChildProcess, done: Promise<{ out: string }
     ctl.on('close', async () => reject(new Error(`controller exited before it was ready: ${(await done).out.trim().split('\n').pop()}`)));
   });
 }
-
-export const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};

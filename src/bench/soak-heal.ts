@@ -9,8 +9,9 @@ import { FaultJournal } from '../faults/journal.ts';
 import { CUT_COMMENT } from '../faults/kafka-network.ts';
 import { nodeExec } from '../faults/node-exec.ts';
 import { capture } from '../util/exec.ts';
+import { percentile } from '../traffic/percentile.ts';
 import { stateDir } from '../util/paths.ts';
-import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, pct, PROBE_NS as NS, tsx } from './pod-probe.ts';
+import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, PROBE_NS as NS, tsx } from './pod-probe.ts';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' } } });
 const trials = Number(values.trials);
@@ -84,6 +85,6 @@ for (let i = 0; i < trials; i++) {
 await c.core.deleteNamespacedPod({ name: PROBE_POD, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
 console.log(`\n${passed} passed, ${trials - passed} failed (n=${trials}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 if (latencies.length) {
-  console.log(`kill -> Kafka answering from a pod (includes the lab command's own start-up): p50 ${(pct(latencies, 50) / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length})`);
+  console.log(`kill -> Kafka answering from a pod (includes the lab command's own start-up): p50 ${(percentile(latencies, 50)! / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length})`);
 }
 process.exit(passed === trials ? 0 : 1);
