@@ -4,38 +4,29 @@
 // agents' own doing (the Lease stops being renewed; after fault.agentDeadline they drop their rules).
 // Needs a running lab (`npx lab up --workers 1` is enough). Prints one line per trial, then
 // `N passed, M failed`, p50 and max; `lab heal` at the end clears the journal and removes the agent.
-import { parseArgs } from 'node:util';
 import { clients } from '../cluster/kube.ts';
-import { readState } from '../cluster/state.ts';
 import { DEFAULT_AGENT_DEADLINE_MS } from '../faults/agent-protocol.ts';
 import { deployAgent } from '../faults/agent-deploy.ts';
 import { kafkaProbeFor } from '../faults/context.ts';
-import { FaultJournal } from '../faults/journal.ts';
-import { stateDir } from '../util/paths.ts';
-import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, pct, PROBE_NS, tsx } from './pod-probe.ts';
+import { percentile } from '../traffic/percentile.ts';
+import { benchStart, refuseUnhealed } from './preamble.ts';
+import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, PROBE_NS, tsx } from './pod-probe.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '10' }, deadline: { type: 'string', default: String(DEFAULT_AGENT_DEADLINE_MS / 1000) } } });
-const trials = Number(values.trials);
+function deadlineOk(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 5000;
+}
+const { values, trials, state } = benchStart({
+  defaultTrials: 10,
+  more: { deadline: String(DEFAULT_AGENT_DEADLINE_MS / 1000) },
+  check: { ok: (v) => deadlineOk(Number(v.deadline) * 1000), rule: '--deadline at least 5 (seconds)', got: (v) => `"${v.deadline}"` },
+});
 const deadlineMs = Number(values.deadline) * 1000;
-if (!Number.isInteger(trials) || trials < 1 || trials > 1000 || !Number.isFinite(deadlineMs) || deadlineMs < 5000) {
-  console.error(`--trials must be an integer from 1 to 1000 and --deadline at least 5 (seconds), got "${values.trials}", "${values.deadline}"`);
-  process.exit(2);
-}
-const state = readState();
-if (!state) {
-  console.error('the lab is not up: run `npx lab up --workers 1` first');
-  process.exit(2);
-}
 const PROBE_POD = 'bench-deadman-probe';
 const c = clients({ clusterName: state.settings.name });
 const nodes = (await c.core.listNode()).items.map((n) => n.metadata!.name!);
 const worker = nodes.find((n) => !n.endsWith('-control-plane')) ?? nodes[0]!;
 const kafka = await kafkaProbeFor(state, () => c.core);
-const unhealed = FaultJournal.open(stateDir).unhealed();
-if (unhealed.length) {
-  console.error(`the journal holds unhealed faults (${unhealed.map((e) => e.id).join(', ')}): run \`npx lab heal\` first`);
-  process.exit(2);
-}
+refuseUnhealed();
 await ensureProbePod(c, PROBE_POD, state.images.apps!, worker);
 await deployAgent(c, state.images.apps!, deadlineMs, nodes);
 console.log(`bench:deadman: ${trials} SIGKILLs mid-cut on ${state.settings.name} (${nodes.length} nodes, Kafka ${kafka.host}:${kafka.port}), dead-man bound ${deadlineMs / 1000} s, probe pod on ${worker}; nothing runs after a kill`);
@@ -75,6 +66,6 @@ const heal = await finished(tsx(['src/cli.ts', 'heal']));
 console.log(`lab heal afterwards: exit ${heal.code}`);
 console.log(`\n${passed} passed, ${trials - passed} failed (n=${trials}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 if (latencies.length) {
-  console.log(`SIGKILL -> Kafka answering from a pod, nothing run after the kill: p50 ${(pct(latencies, 50) / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length}, bound ${deadlineMs / 1000} s)`);
+  console.log(`SIGKILL -> Kafka answering from a pod, nothing run after the kill: p50 ${(percentile(latencies, 50)! / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length}, bound ${deadlineMs / 1000} s)`);
 }
 process.exit(passed === trials && heal.code === 0 ? 0 : 1);

@@ -1,8 +1,6 @@
 // Benchmark (not a test): from the moment `heal` starts to the moment a pod's TCP connection to Kafka
 // succeeds again, seen from inside the pod. Pods and host share one kernel clock, so the two timestamps
 // compare directly. Needs a running lab with a workload (after a replay).
-import { Writable } from 'node:stream';
-import * as k8s from '@kubernetes/client-node';
 import { clients } from '../cluster/kube.ts';
 import { readState } from '../cluster/state.ts';
 import { FaultJournal } from '../faults/journal.ts';
@@ -11,6 +9,7 @@ import { kafkaCutTarget } from '../controller/kafka-target.ts';
 import { applyFault, healEntry } from '../faults/runner.ts';
 import { capture } from '../util/exec.ts';
 import { stateDir } from '../util/paths.ts';
+import { nodeScriptInPod } from './pod-probe.ts';
 
 const state = readState();
 if (!state) throw new Error('the lab is not up');
@@ -24,16 +23,7 @@ const journal = FaultJournal.open(stateDir, { runId: `bench-heal-${process.pid}`
 function probeUntilOpen(): Promise<number> {
   // Connect attempts every 10 ms, each abandoned after 100 ms; prints the instant the first one succeeds.
   const script = `const net=require('net');const end=Date.now()+30000;(function t(){if(Date.now()>end)process.exit(2);const s=net.connect(${port},'${host}');const k=setTimeout(()=>{s.destroy();setTimeout(t,10)},100);s.on('connect',()=>{console.log(Date.now());process.exit(0)});s.on('error',()=>{clearTimeout(k);setTimeout(t,10)})})()`;
-  let out = '';
-  const stdout = new Writable({ write: (chunk, _e, cb) => ((out += chunk), cb()) });
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  return new Promise((resolve, reject) => {
-    new k8s.Exec(c.kc)
-      .exec('devenv', pod!.metadata!.name!, 'app', ['node', '-e', script], stdout, sink, null, false, (st) =>
-        st.status === 'Success' ? resolve(Number(out.trim())) : reject(new Error(`probe ended: ${st.message}`)),
-      )
-      .catch(reject);
-  });
+  return nodeScriptInPod(c.kc, { namespace: 'devenv', pod: pod!.metadata!.name!, container: 'app' }, script, (st) => `probe ended: ${st.message}`).then((out) => Number(out.trim()));
 }
 
 const samples: { latencyMs: number; healCallMs: number }[] = [];

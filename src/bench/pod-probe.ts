@@ -42,13 +42,26 @@ const k=setTimeout(()=>{s.destroy();setTimeout(t,20)},200);
 s.on('connect',()=>{clearTimeout(k);s.write(req);setTimeout(()=>{s.destroy();setTimeout(t,20)},1000)});
 s.on('data',d=>{got=Buffer.concat([got,d]);if(got.length>=8&&got.readInt32BE(4)===7){console.log(Date.now());process.exit(0)}});
 s.on('error',()=>{clearTimeout(k);setTimeout(t,20)})})()`;
+  return nodeScriptInPod(kc, { namespace: PROBE_NS, pod, container: 'probe' }, script, () => `Kafka did not answer within ${timeoutMs / 1000} s`).then((out) => Number(out.trim()));
+}
+
+/**
+ * Runs `node -e script` in a pod's container and resolves with its stdout once it exits 0; rejects with
+ * `failed(status)` otherwise (stderr is dropped). The probes print the pod's clock when they succeed.
+ */
+export function nodeScriptInPod(
+  kc: k8s.KubeConfig,
+  where: { namespace: string; pod: string; container: string },
+  script: string,
+  failed: (status: k8s.V1Status) => string,
+): Promise<string> {
   let out = '';
   const stdout = new Writable({ write: (chunk, _e, cb) => ((out += chunk), cb()) });
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   return new Promise((resolve, reject) => {
     new k8s.Exec(kc)
-      .exec(PROBE_NS, pod, 'probe', ['node', '-e', script], stdout, sink, null, false, (st) =>
-        st.status === 'Success' ? resolve(Number(out.trim())) : reject(new Error(`Kafka did not answer within ${timeoutMs / 1000} s`)),
+      .exec(where.namespace, where.pod, where.container, ['node', '-e', script], stdout, sink, null, false, (st) =>
+        st.status === 'Success' ? resolve(out) : reject(new Error(failed(st))),
       )
       .catch(reject);
   });
@@ -77,8 +90,3 @@ export function controllerReady(ctl: ChildProcess, done: Promise<{ out: string }
     ctl.on('close', async () => reject(new Error(`controller exited before it was ready: ${(await done).out.trim().split('\n').pop()}`)));
   });
 }
-
-export const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};

@@ -2,27 +2,17 @@
 // flap, run ONE `lab` command (alternately `lab status` and `lab heal`), and check from inside a pod that
 // Kafka answers again. Needs a running lab with external Kafka (`npx lab up --workers 1` is enough).
 // Prints one line per trial, then `N passed, M failed` and the time from the kill to traffic flowing.
-import { parseArgs } from 'node:util';
 import { clients } from '../cluster/kube.ts';
-import { readState } from '../cluster/state.ts';
 import { FaultJournal } from '../faults/journal.ts';
 import { CUT_COMMENT } from '../faults/kafka-network.ts';
 import { nodeExec } from '../faults/node-exec.ts';
 import { capture } from '../util/exec.ts';
+import { percentile } from '../traffic/percentile.ts';
 import { stateDir } from '../util/paths.ts';
-import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, pct, PROBE_NS as NS, tsx } from './pod-probe.ts';
+import { benchStart, refuseUnhealed } from './preamble.ts';
+import { controllerReady, ensureProbePod, finished, kafkaAnswersAt, PROBE_NS as NS, tsx } from './pod-probe.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' } } });
-const trials = Number(values.trials);
-if (!Number.isInteger(trials) || trials < 1 || trials > 1000) {
-  console.error(`--trials must be an integer from 1 to 1000, got "${values.trials}"`);
-  process.exit(2);
-}
-const state = readState();
-if (!state) {
-  console.error('the lab is not up: run `npx lab up --workers 1` first');
-  process.exit(2);
-}
+const { trials, state } = benchStart({ defaultTrials: 20 });
 const FLAP = { upMs: 1500, downMs: 1500 };
 const PROBE_POD = 'soak-heal-probe';
 const c = clients({ clusterName: state.settings.name });
@@ -37,11 +27,7 @@ async function labRulesLeft(): Promise<number> {
 
 
 await ensureProbePod(c, PROBE_POD, state.images.apps!, worker);
-const before = FaultJournal.open(stateDir).unhealed();
-if (before.length) {
-  console.error(`the journal holds unhealed faults (${before.map((e) => e.id).join(', ')}): run \`npx lab heal\` first`);
-  process.exit(2);
-}
+refuseUnhealed();
 console.log(`soak:heal: ${trials} trials on ${state.settings.name} (${nodes.length} nodes, Kafka ${state.kafka.internal}), probe pod on ${worker}; flap ${FLAP.upMs / 1000} s up / ${FLAP.downMs / 1000} s down`);
 const latencies: number[] = [];
 let passed = 0;
@@ -84,6 +70,6 @@ for (let i = 0; i < trials; i++) {
 await c.core.deleteNamespacedPod({ name: PROBE_POD, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
 console.log(`\n${passed} passed, ${trials - passed} failed (n=${trials}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 if (latencies.length) {
-  console.log(`kill -> Kafka answering from a pod (includes the lab command's own start-up): p50 ${(pct(latencies, 50) / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length})`);
+  console.log(`kill -> Kafka answering from a pod (includes the lab command's own start-up): p50 ${(percentile(latencies, 50)! / 1000).toFixed(1)} s, max ${(Math.max(...latencies) / 1000).toFixed(1)} s (n=${latencies.length})`);
 }
 process.exit(passed === trials ? 0 : 1);

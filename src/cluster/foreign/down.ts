@@ -3,6 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeAgent } from '../../faults/agent-deploy.ts';
+import { JOURNAL_FILE } from '../../faults/journal.ts';
 import { task } from '../../ui/progress.ts';
 import { stateDir } from '../../util/paths.ts';
 import { waitFor } from '../../util/wait.ts';
@@ -37,6 +38,6 @@ export async function foreignDown(context: string): Promise<void> {
     clearState();
     // Vault's keys stay: its data lives in Consul, whose servers keep theirs on the control plane's disk
     // (manifests/consul/servers.yaml), so the next `lab up --context` finds Vault initialised and needs them.
-    rmSync(join(stateDir, 'faults.jsonl'), { force: true });
+    rmSync(join(stateDir, JOURNAL_FILE), { force: true });
   });
 }

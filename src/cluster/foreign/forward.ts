@@ -12,15 +12,15 @@ export interface ForwardSpec {
   name: string;
   localPort: number;
   namespace: string;
-  /** The pod to reach, asked at each connection (a restarted pod is a new one). */
-  pod: (core: k8s.CoreV1Api) => Promise<string>;
+  /** The pod to reach in `namespace`, asked at each connection (a restarted pod is a new one). */
+  pod: (core: k8s.CoreV1Api, namespace: string) => Promise<string>;
   port: number;
 }
 
-const readyPod = (selector: string) => async (core: k8s.CoreV1Api) => {
-  const pods = (await core.listNamespacedPod({ namespace: 'lab', labelSelector: selector })).items;
+const readyPod = (selector: string) => async (core: k8s.CoreV1Api, namespace: string) => {
+  const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
   const ready = pods.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ?? pods.find((p) => p.status?.phase === 'Running');
-  if (!ready?.metadata?.name) throw new Error(`no running pod with ${selector} in namespace lab`);
+  if (!ready?.metadata?.name) throw new Error(`no running pod with ${selector} in namespace ${namespace}`);
   return ready.metadata.name;
 };
 
@@ -48,7 +48,7 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
       live.add(conn);
       socket.on('close', () => live.delete(conn));
       socket.on('error', () => socket.destroy());
-      f.pod(core)
+      f.pod(core, f.namespace)
         .then((pod) => pf.portForward(f.namespace, pod, [f.port], socket, null, socket))
         .then((ws) => {
           const w = typeof ws === 'function' ? ws() : ws;

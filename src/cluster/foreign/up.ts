@@ -88,26 +88,27 @@ export async function foreignUp(o: ForeignUpOptions): Promise<LabState> {
   const names = nodes.map((n) => n.metadata?.name ?? '?');
   const registry = o.registry ?? (previous?.images.apps?.startsWith('outage-lab/') === false ? previous.images.apps.split('/outage-lab/')[0] : undefined);
   const images = foreignImageRefs(registry);
+  // What this lab runs: every image but the broker's when the broker is the user's.
+  const wanted = Object.fromEntries(Object.entries(images).filter(([k]) => k !== 'kafka' || !bootstrap));
   const forwards = forwardsFor(settings, !bootstrap);
   for (const l of preflightLines({
     target: o.target,
     nodes: names,
     kafka: bootstrap ? { placement: 'bootstrap', ...bootstrap } : { placement: 'in-cluster' },
-    images: bootstrap ? Object.fromEntries(Object.entries(images).filter(([k]) => k !== 'kafka')) : images,
+    images: wanted,
     ...(registry ? { registry } : {}),
     deadlineMs: o.deadlineMs ?? DEFAULT_AGENT_DEADLINE_MS,
     forwards,
   }))
     info(l);
-  const wanted = Object.entries(images).filter(([k]) => k !== 'kafka' || !bootstrap);
   if (o.registry) {
     await task(`Images pushed to ${o.registry}`, () =>
-      pushImages(Object.fromEntries(wanted.map(([k]) => [k, finalTag(k)])), Object.fromEntries(wanted), join(logsDir(), 'push.log')),
+      pushImages(Object.fromEntries(Object.keys(wanted).map((k) => [k, finalTag(k)])), wanted, join(logsDir(), 'push.log')),
     );
   }
   const schedulableControlPlane = (n: k8s.V1Node) => n.metadata?.labels?.[CONTROL_PLANE] !== undefined && !n.spec?.unschedulable;
   const hasControlPlane = nodes.some(schedulableControlPlane);
-  if (!o.registry && !registry) assertImagesPresent(nodes, Object.fromEntries(wanted), schedulableControlPlane);
+  if (!registry) assertImagesPresent(nodes, wanted, schedulableControlPlane);
   await task(`Consul (3 servers), Vault${bootstrap ? '' : ' and Kafka (StatefulSet)'} deployed into ${o.target.context}`, async () => {
     const objs = [
       ...loadManifest('base/namespace.yaml'),
