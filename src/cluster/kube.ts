@@ -12,6 +12,21 @@ export interface ContextChoice {
   foreign?: ForeignTarget;
 }
 
+/**
+ * The user's kube config (KUBECONFIG, else ~/.kube/config), as every lab command reads it. A file that is
+ * named but cannot be read or parsed is one line naming it, never client-node's stack trace.
+ */
+export function userKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (err) {
+    const where = process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : 'the default kube config';
+    throw new LabError(`cannot read ${where}: ${(err as Error).message.split('\n')[0]}`, 'point KUBECONFIG at a readable kube config file, or unset it');
+  }
+  return kc;
+}
+
 function isLoopback(server: string): boolean {
   try {
     const host = new URL(server).hostname;
@@ -38,8 +53,7 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
       "the lab acts only on the kind clusters it creates; if the lab's state names another, run `npx lab down` and `npx lab up`",
     );
   }
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  const kc = userKubeConfig();
   const wanted = kubeContextName(choice.clusterName);
   const ctx = kc.getContextObject(wanted);
   if (!ctx) throw new LabError(`the lab's kube context "${wanted}" does not exist`, 'bring the lab up first: `npx lab up`');
@@ -60,8 +74,7 @@ export function labKubeConfig(choice: ContextChoice): k8s.KubeConfig {
  * given to: checked at every kube config the lab makes, so a kubeconfig rewritten mid-run is refused too.
  */
 function foreignKubeConfig(consented: ForeignTarget): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  const kc = userKubeConfig();
   const changed = identityChange(consented, identify(kc, consented.context));
   if (changed) throw new LabError(`refusing kube context "${consented.context}": ${changed}`);
   kc.setCurrentContext(consented.context);

@@ -81,3 +81,13 @@ test('lab down deletes only the lab\'s own clusters, whatever the state file say
   assert.deepEqual(clustersToRemove('outage-lab'), ['outage-lab', 'outage-lab-b']);
   for (const name of ['prod', 'kind', 'outage-lab-prod']) assert.throws(() => clustersToRemove(name), (e: unknown) => e instanceof LabError && e.message.includes(name), name);
 });
+
+test('a KUBECONFIG that cannot be read is one line naming it, on the kind path and the foreign one', () => {
+  const missing = '/nonexistent/outage-lab-kubeconfig';
+  for (const make of [() => labKubeConfig({ clusterName: 'outage-lab' }), () => labKubeConfig({ clusterName: 'outage-lab', foreign: { context: 'x', server: 'https://10.0.0.1', caSha256: 'ab' } as never })]) {
+    assert.throws(
+      () => withKubeconfig(missing, make),
+      (e: unknown) => e instanceof LabError && e.message === `cannot read KUBECONFIG=${missing}: ENOENT: no such file or directory, open '${missing}'`,
+    );
+  }
+});

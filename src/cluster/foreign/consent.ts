@@ -4,6 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import * as k8s from '@kubernetes/client-node';
 import { LabError } from '../../util/errors.ts';
+import { userKubeConfig } from '../kube.ts';
 import { identify, identityChange, useForeign, type ForeignTarget } from './target.ts';
 
 export const CONSENT_FLAG = 'i-understand-this-cuts';
@@ -67,11 +68,7 @@ export async function askOnTerminal(question: string): Promise<string | undefine
 /** For a command: consent checked against the user's kubeconfig and the lab's state, then made the process's only cluster. */
 export async function enterForeign(v: Record<string, unknown>, recorded: () => ForeignTarget | undefined): Promise<ForeignTarget | undefined> {
   const t = await foreignConsent(v, {
-    kubeconfig: () => {
-      const kc = new k8s.KubeConfig();
-      kc.loadFromDefault();
-      return kc;
-    },
+    kubeconfig: userKubeConfig,
     recorded,
     ask: askOnTerminal,
   });
