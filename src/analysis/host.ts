@@ -18,7 +18,7 @@ import { Coverage } from './coverage.ts';
 import { quantile, sortedNumbers } from './stats.ts';
 import { fmtText } from './text.ts';
 import { floodPhase, spanPhases, ts, type Timeline } from './timeline.ts';
-import { type Maybe, unknown } from './unknown.ts';
+import { isUnknown, type Maybe, unknown, type Unknown } from './unknown.ts';
 
 /** Other processes above this many cores in the flood (in any one record) make a run's numbers disturbed. */
 export const HOST_DISTURBED_CORES = 0.25;
@@ -97,12 +97,19 @@ export type FloodDisturbance =
 
 export const HOST_NOT_RECORDED = 'what else ran on the machine was not recorded in this run (recorded before the host sampler existed)';
 
-export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbance {
-  if (!host) return { status: 'unknown', why: HOST_NOT_RECORDED };
-  if (!host.measured) return { status: 'unknown', why: `not measured: ${host.notMeasured ?? 'unknown why'}` };
+/** The flood phase's host figures, or why a run has none: not recorded, not measured, or no flood phase. */
+export function hostFloodPhase(host: HostMetrics | undefined): { phase: string; figures: HostPhase } | Unknown {
+  if (!host) return unknown(HOST_NOT_RECORDED);
+  if (!host.measured) return unknown(`not measured: ${host.notMeasured ?? 'unknown why'}`);
   const phase = host.floodPhase;
-  const f = phase ? host.byPhase[phase] : undefined;
-  if (!phase || !f) return { status: 'unknown', why: 'no flood phase in this run' };
+  const figures = phase ? host.byPhase[phase] : undefined;
+  return phase && figures ? { phase, figures } : unknown('no flood phase in this run');
+}
+
+export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbance {
+  const flood = hostFloodPhase(host);
+  if (isUnknown(flood)) return { status: 'unknown', why: flood.reason };
+  const { phase, figures: f } = flood;
   const max = f.otherCores.max;
   const seen = typeof max === 'number' ? max : max.observed;
   // A partly blind flood is disturbed if what was seen already passed the threshold; else it cannot be called quiet.
