@@ -118,11 +118,12 @@ export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbanc
   return { status: 'quiet', phase, max, p50: f.otherCores.p50, top: f.top };
 }
 
-const cpuSeconds = (s: number) => `${s >= 10 ? Math.round(s) : s.toFixed(1)} CPU-s`;
+/** "54 CPU-s", "3.6 CPU-s": a name's CPU in a phase, as the answers, the comparison and the run page write it. */
+export const fmtCpuSeconds = (s: number): string => `${s >= 10 ? Math.round(s) : s.toFixed(1)} CPU-s`;
 
 /** "other processes above 0.25 cores in the flood (max 0.910 cores, p50 0.400 cores; most CPU: node tsc 51 CPU-s, cc1 12 CPU-s)". */
 export function describeDisturbance(d: Extract<FloodDisturbance, { status: 'disturbed' | 'quiet' }>): string {
-  const top = d.top.length ? `; most CPU: ${d.top.slice(0, 3).map((t) => `${t.name} ${cpuSeconds(t.cpuSeconds)}`).join(', ')}` : '';
+  const top = d.top.length ? `; most CPU: ${d.top.slice(0, 3).map((t) => `${t.name} ${fmtCpuSeconds(t.cpuSeconds)}`).join(', ')}` : '';
   const head = d.status === 'disturbed' ? `other processes above ${HOST_DISTURBED_CORES} cores in the ${d.phase}` : `other processes at most ${HOST_DISTURBED_CORES} cores in the ${d.phase}`;
   return `${head} (max ${fmtText(d.max, 'cores')}, p50 ${fmtText(d.p50, 'cores')}${top})`;
 }
