@@ -13,7 +13,7 @@
 // A phase the host sampler was blind in (a gap, or silence) gives Unknown: p50 without a bound, max as a
 // lower bound. Runs recorded before the sampler existed have no section; runs where it could not measure
 // (a foreign cluster) say "not measured" and why.
-import type { GapRecord, HistoryRecord, HostLoadRecord } from '../history/records.ts';
+import { type GapRecord, HOST_LOAD_SOURCE, type HistoryRecord, type HostLoadRecord } from '../history/records.ts';
 import { Coverage } from './coverage.ts';
 import { quantile, sortedNumbers } from './stats.ts';
 import { fmtText } from './text.ts';
@@ -24,7 +24,6 @@ import { isUnknown, type Maybe, unknown, type Unknown } from './unknown.ts';
 export const HOST_DISTURBED_CORES = 0.25;
 /** Names kept per phase. */
 export const HOST_TOP_NAMES = 5;
-export const HOST_SOURCE = 'sampler/host';
 
 export interface HostStat {
   p50: Maybe<number>;
@@ -63,10 +62,10 @@ export function hostAnalysis(sorted: readonly HistoryRecord[], timeline: Timelin
   const recs = sorted.filter((r): r is HostLoadRecord => r.type === 'host-load');
   const flood = floodPhase(timeline.phases, timeline.floodAt) ?? null;
   if (recs.length === 0) {
-    const skipped = sorted.find((r): r is GapRecord => r.type === 'gap' && r.source === HOST_SOURCE && r.reason === 'unsupported');
+    const skipped = sorted.find((r): r is GapRecord => r.type === 'gap' && r.source === HOST_LOAD_SOURCE && r.reason === 'unsupported');
     if (skipped) return { measured: false, notMeasured: skipped.error ?? 'the host sampler could not run on this machine', cpus: null, byPhase: {}, floodPhase: flood };
     // Neither records nor a skip: the lab had no host sampler yet, unless it failed on every tick.
-    if (!sorted.some((r) => r.type === 'gap' && r.source === HOST_SOURCE)) return null;
+    if (!sorted.some((r) => r.type === 'gap' && r.source === HOST_LOAD_SOURCE)) return null;
   }
   const byPhase: Record<string, HostPhase> = {};
   for (const p of spanPhases(timeline)) {
