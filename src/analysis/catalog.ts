@@ -1,7 +1,7 @@
 // The headline metrics of a run, named once: the comparison table, the answers page and the terminal
 // all read runs through these, so "runtime CPU peak" means the same thing everywhere.
 import type { RunSummary } from './analyze.ts';
-import { HOST_NOT_RECORDED, type HostPhase } from './host.ts';
+import { HOST_NOT_RECORDED, hostFloodPhase, type HostPhase } from './host.ts';
 import { PRESSURE_CONDITIONS } from './nodes.ts';
 import { workerShare } from './split.ts';
 import { floodPhase } from './timeline.ts';
@@ -141,11 +141,8 @@ const leaseGapMax = (s: RunSummary): Maybe<number> => s.runtimeHealth?.leaseGapM
 
 // ---- what else ran on the machine in the flood (host.ts): context for the figures, not an outcome -------
 const hostFlood = (s: RunSummary, pick: (p: HostPhase) => Maybe<number>): Maybe<number> => {
-  const h = s.host;
-  if (!h) return unknown(HOST_NOT_RECORDED);
-  if (!h.measured) return unknown(`not measured: ${h.notMeasured ?? 'unknown why'}`);
-  const f = h.floodPhase ? h.byPhase[h.floodPhase] : undefined;
-  return f ? pick(f) : unknown('no flood phase in this run');
+  const flood = hostFloodPhase(s.host);
+  return isUnknown(flood) ? flood : pick(flood.figures);
 };
 
 /** The host figures, in the order the comparison lists them. */

@@ -13,18 +13,17 @@
 // A phase the host sampler was blind in (a gap, or silence) gives Unknown: p50 without a bound, max as a
 // lower bound. Runs recorded before the sampler existed have no section; runs where it could not measure
 // (a foreign cluster) say "not measured" and why.
-import type { GapRecord, HistoryRecord, HostLoadRecord } from '../history/records.ts';
+import { type GapRecord, HOST_LOAD_SOURCE, type HistoryRecord, type HostLoadRecord } from '../history/records.ts';
 import { Coverage } from './coverage.ts';
 import { quantile, sortedNumbers } from './stats.ts';
 import { fmtText } from './text.ts';
 import { floodPhase, spanPhases, ts, type Timeline } from './timeline.ts';
-import { type Maybe, unknown } from './unknown.ts';
+import { isUnknown, type Maybe, unknown, type Unknown } from './unknown.ts';
 
 /** Other processes above this many cores in the flood (in any one record) make a run's numbers disturbed. */
 export const HOST_DISTURBED_CORES = 0.25;
 /** Names kept per phase. */
 export const HOST_TOP_NAMES = 5;
-export const HOST_SOURCE = 'sampler/host';
 
 export interface HostStat {
   p50: Maybe<number>;
@@ -63,10 +62,10 @@ export function hostAnalysis(sorted: readonly HistoryRecord[], timeline: Timelin
   const recs = sorted.filter((r): r is HostLoadRecord => r.type === 'host-load');
   const flood = floodPhase(timeline.phases, timeline.floodAt) ?? null;
   if (recs.length === 0) {
-    const skipped = sorted.find((r): r is GapRecord => r.type === 'gap' && r.source === HOST_SOURCE && r.reason === 'unsupported');
+    const skipped = sorted.find((r): r is GapRecord => r.type === 'gap' && r.source === HOST_LOAD_SOURCE && r.reason === 'unsupported');
     if (skipped) return { measured: false, notMeasured: skipped.error ?? 'the host sampler could not run on this machine', cpus: null, byPhase: {}, floodPhase: flood };
     // Neither records nor a skip: the lab had no host sampler yet, unless it failed on every tick.
-    if (!sorted.some((r) => r.type === 'gap' && r.source === HOST_SOURCE)) return null;
+    if (!sorted.some((r) => r.type === 'gap' && r.source === HOST_LOAD_SOURCE)) return null;
   }
   const byPhase: Record<string, HostPhase> = {};
   for (const p of spanPhases(timeline)) {
@@ -97,12 +96,19 @@ export type FloodDisturbance =
 
 export const HOST_NOT_RECORDED = 'what else ran on the machine was not recorded in this run (recorded before the host sampler existed)';
 
-export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbance {
-  if (!host) return { status: 'unknown', why: HOST_NOT_RECORDED };
-  if (!host.measured) return { status: 'unknown', why: `not measured: ${host.notMeasured ?? 'unknown why'}` };
+/** The flood phase's host figures, or why a run has none: not recorded, not measured, or no flood phase. */
+export function hostFloodPhase(host: HostMetrics | undefined): { phase: string; figures: HostPhase } | Unknown {
+  if (!host) return unknown(HOST_NOT_RECORDED);
+  if (!host.measured) return unknown(`not measured: ${host.notMeasured ?? 'unknown why'}`);
   const phase = host.floodPhase;
-  const f = phase ? host.byPhase[phase] : undefined;
-  if (!phase || !f) return { status: 'unknown', why: 'no flood phase in this run' };
+  const figures = phase ? host.byPhase[phase] : undefined;
+  return phase && figures ? { phase, figures } : unknown('no flood phase in this run');
+}
+
+export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbance {
+  const flood = hostFloodPhase(host);
+  if (isUnknown(flood)) return { status: 'unknown', why: flood.reason };
+  const { phase, figures: f } = flood;
   const max = f.otherCores.max;
   const seen = typeof max === 'number' ? max : max.observed;
   // A partly blind flood is disturbed if what was seen already passed the threshold; else it cannot be called quiet.
@@ -111,11 +117,12 @@ export function floodDisturbance(host: HostMetrics | undefined): FloodDisturbanc
   return { status: 'quiet', phase, max, p50: f.otherCores.p50, top: f.top };
 }
 
-const cpuSeconds = (s: number) => `${s >= 10 ? Math.round(s) : s.toFixed(1)} CPU-s`;
+/** "54 CPU-s", "3.6 CPU-s": a name's CPU in a phase, as the answers, the comparison and the run page write it. */
+export const fmtCpuSeconds = (s: number): string => `${s >= 10 ? Math.round(s) : s.toFixed(1)} CPU-s`;
 
 /** "other processes above 0.25 cores in the flood (max 0.910 cores, p50 0.400 cores; most CPU: node tsc 51 CPU-s, cc1 12 CPU-s)". */
 export function describeDisturbance(d: Extract<FloodDisturbance, { status: 'disturbed' | 'quiet' }>): string {
-  const top = d.top.length ? `; most CPU: ${d.top.slice(0, 3).map((t) => `${t.name} ${cpuSeconds(t.cpuSeconds)}`).join(', ')}` : '';
+  const top = d.top.length ? `; most CPU: ${d.top.slice(0, 3).map((t) => `${t.name} ${fmtCpuSeconds(t.cpuSeconds)}`).join(', ')}` : '';
   const head = d.status === 'disturbed' ? `other processes above ${HOST_DISTURBED_CORES} cores in the ${d.phase}` : `other processes at most ${HOST_DISTURBED_CORES} cores in the ${d.phase}`;
   return `${head} (max ${fmtText(d.max, 'cores')}, p50 ${fmtText(d.p50, 'cores')}${top})`;
 }

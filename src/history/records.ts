@@ -223,6 +223,9 @@ export interface NodeLeaseRecord extends Base {
   event?: 'added' | 'modified' | 'deleted';
 }
 
+/** The source of host-load records and of the host sampler's gaps: written by the recorder, matched by the analysis. */
+export const HOST_LOAD_SOURCE = 'sampler/host';
+
 /** One process name's CPU in a host-load record (src/recorder/host-load.ts). */
 export interface HostProcessCores {
   /** The process name (comm; for an interpreter such as node or python, with its script's name). */

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { HostLoadRecord, HostProcessCores, RecordInput } from '../history/records.ts';
+import { HOST_LOAD_SOURCE, type HostLoadRecord, type HostProcessCores, type RecordInput } from '../history/records.ts';
 import type { NodeTarget } from './cpu-sampler.ts';
 import { CLK_TCK, displayName, inContainer, isEngine, parseCpuTimes, parseLoadavg, parsePidStat, type CpuTimes, type LoadAvg, type PidStat } from './host-proc.ts';
 
@@ -16,7 +16,7 @@ import { CLK_TCK, displayName, inContainer, isEngine, parseCpuTimes, parseLoadav
  * it is not counted twice; a process born between reads counts from zero; one that vanished is dropped.
  * Memory: the last read's processes and a per-process cache of what its cgroups said, nothing older.
  */
-export const HOST_LOAD_SOURCE = 'sampler/host';
+export { HOST_LOAD_SOURCE };
 export const HOST_SAMPLE_PERIOD_MS = 5_000;
 /** How many "other" process names a record keeps. */
 export const HOST_TOP = 5;
