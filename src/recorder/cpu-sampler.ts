@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordInput } from '../history/records.ts';
 import { containerd } from '../runtime/containerd.ts';
+import { CLK_TCK } from './host-proc.ts';
 import type { RuntimeProvider } from '../runtime/provider.ts';
 
 /**
@@ -22,7 +23,6 @@ export interface NodeTarget {
 const CPUACCT = '/sys/fs/cgroup/cpuacct/docker';
 const CPU = '/sys/fs/cgroup/cpu/docker';
 const MEMORY = '/sys/fs/cgroup/memory/docker';
-const CLK_TCK = 100;
 
 type Part = 'runtime' | 'kubelet' | 'shims' | 'pod';
 
