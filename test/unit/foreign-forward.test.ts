@@ -5,9 +5,11 @@
 // closed its forwards, the process must end by itself, promptly.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { closeForwards, ensureForwards } from '../../src/cluster/foreign/forward.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { fakePortForwardApi, type FakePortForwardApi } from './helpers/fake-portforward-api.ts';
@@ -98,17 +100,20 @@ const backend = createHttpServer((_req, res) => res.end('"10.0.0.1:8300"'));
 backend.keepAliveTimeout = 0;
 let api: FakePortForwardApi;
 let slowApi: FakePortForwardApi;
+let refusingApi: FakePortForwardApi;
 
 before(async () => {
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const b = { port: (backend.address() as AddressInfo).port };
   api = await fakePortForwardApi(b);
   slowApi = await fakePortForwardApi(b, { handshakeDelayMs: 1500 });
+  refusingApi = await fakePortForwardApi(b, { podPortError: 'error forwarding port 8500 to pod x: dial tcp4 127.0.0.1:8500: connect: connection refused' });
 });
 
 after(async () => {
   await api.close();
   await slowApi.close();
+  await refusingApi.close();
   backend.closeAllConnections();
   await new Promise((r) => backend.close(r));
 });
@@ -148,4 +153,28 @@ test('without closeForwards a kept-alive connection through a forward keeps the 
   const r = await runChild(child(api.server, await freePort(), 'kept-alive-http', false), 3000);
   assert.match(r.out, /answered/, r.out);
   assert.equal(r.afterReturnMs, undefined, `the process ended by itself ${r.afterReturnMs} ms after returning: this test no longer shows the hang`);
+});
+
+// The data channel stays open when the pod side fails; a client that was not told waited for its own timeout
+// (Consul's client: 5 s, then "request timed out" with no reason). The error channel now ends the connection.
+test('an error on the port-forward’s error channel ends the forwarded connection at once, not at the client’s timeout', async () => {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: refusingApi.server, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  const port = await freePort();
+  await ensureForwards(kc, [{ name: 'Consul', localPort: port, namespace: 'lab', pod: async () => 'consul-server-0', port: 8500 }]);
+  try {
+    // A client timeout far beyond anything the test waits for: only an ended connection can settle it first.
+    const outcome = await new Promise<string>((resolve) => {
+      const req = get({ host: '127.0.0.1', port, path: '/v1/status/leader', timeout: 60_000 }, (res) => resolve(`answered ${res.statusCode}`));
+      req.on('timeout', () => {
+        req.destroy();
+        resolve('timed out');
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code ?? err.message}`));
+    });
+    assert.match(outcome, /^error (ECONNRESET|socket hang up)/, outcome);
+    assert.equal(refusingApi.opened(), 1, 'the stream was opened');
+  } finally {
+    closeForwards();
+  }
 });

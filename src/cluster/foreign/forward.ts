@@ -3,6 +3,7 @@
 // from it: the same loopback ports are opened here and carried to the pods through the API server's
 // port-forward, the one path to the cluster the lab is sure to have.
 import { createServer, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterSettings } from '../settings.ts';
 import { KAFKA_HOST_LISTENER_PORT, KAFKA_NS, KAFKA_POD } from '../../components/kafka-in-cluster.ts';
@@ -33,6 +34,12 @@ export function forwardsFor(s: ClusterSettings, kafkaInCluster: boolean): Forwar
   ];
 }
 
+/** Under LAB_DEBUG, one stderr line per step of a forwarded connection, with its time since accept. */
+function debugTrace(f: ForwardSpec, t0: number): (what: string) => void {
+  if (!process.env.LAB_DEBUG) return () => {};
+  return (what) => process.stderr.write(`(forward ${f.name} :${f.localPort}, ${(performance.now() - t0).toFixed(0)} ms: ${what})\n`);
+}
+
 const open = new Map<number, Server>();
 /** Connections being carried: a finished command ends them, or they would keep its process alive. */
 const live = new Set<{ end(): void }>();
@@ -46,18 +53,42 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
     const server = createServer((socket: Socket) => {
       const conn = { end: () => socket.destroy() };
       live.add(conn);
-      socket.on('close', () => live.delete(conn));
+      const t0 = performance.now();
+      const trace = debugTrace(f, t0);
+      socket.on('close', () => {
+        live.delete(conn);
+        trace(`closed (${socket.bytesRead} bytes in, ${socket.bytesWritten} out)`);
+      });
       socket.on('error', () => socket.destroy());
+      // The pod side's failure (nothing listening on the port in the pod, the pod gone) comes on the error
+      // channel while the data channel stays open: left unread, the client waited for its own timeout with
+      // no reason given. It ends the connection at once, and LAB_DEBUG prints it.
+      const podErrors = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          // The channel's first message is only the port number, left here as an empty chunk.
+          if (chunk.length === 0) return done();
+          trace(`error channel: ${chunk.toString('utf8').trim()}`);
+          socket.destroy();
+          done();
+        },
+      });
       f.pod(core, f.namespace)
-        .then((pod) => pf.portForward(f.namespace, pod, [f.port], socket, null, socket))
+        .then((pod) => {
+          trace(`pod ${pod}`);
+          return pf.portForward(f.namespace, pod, [f.port], socket, podErrors, socket);
+        })
         .then((ws) => {
           const w = typeof ws === 'function' ? ws() : ws;
+          trace('stream open');
           if (socket.destroyed) return void w?.terminate();
           socket.on('close', () => w?.terminate());
           w?.on('close', () => socket.destroy());
           w?.on('error', () => socket.destroy());
         })
-        .catch(() => socket.destroy());
+        .catch((err: unknown) => {
+          trace(`failed: ${(err as Error).message}`);
+          socket.destroy();
+        });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>

@@ -54,7 +54,11 @@ function frameReader(on: (opcode: number, payload: Buffer) => void): (chunk: Buf
   };
 }
 
-export async function fakePortForwardApi(backend: { port: number }, o: { handshakeDelayMs?: number } = {}): Promise<FakePortForwardApi> {
+/**
+ * `podPortError`: the pod's port cannot be reached, as when nothing listens on it there: the API server says
+ * so on the error channel and leaves the data channel open, sending nothing.
+ */
+export async function fakePortForwardApi(backend: { port: number }, o: { handshakeDelayMs?: number; podPortError?: string } = {}): Promise<FakePortForwardApi> {
   let opened = 0;
   let open = 0;
   const sockets = new Set<Socket>();
@@ -79,6 +83,7 @@ export async function fakePortForwardApi(backend: { port: number }, o: { handsha
       const port = Number(m[1]);
       socket.write(frame(2, Buffer.from([0, port & 0xff, port >> 8])));
       socket.write(frame(2, Buffer.from([1, port & 0xff, port >> 8])));
+      if (o.podPortError) return void socket.write(frame(2, Buffer.concat([Buffer.from([1]), Buffer.from(o.podPortError)])));
       const pod = connect(backend.port, '127.0.0.1');
       pod.on('data', (d: Buffer) => socket.write(frame(2, Buffer.concat([Buffer.from([0]), d]))));
       pod.on('close', () => socket.end(frame(8, Buffer.alloc(0))));
