@@ -1,9 +1,29 @@
 import type * as k8s from '@kubernetes/client-node';
 import { capture, run } from '../util/exec.ts';
 import { LabError } from '../util/errors.ts';
+import { waitFor } from '../util/wait.ts';
 
 export function isReady(node: k8s.V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/**
+ * Waits until every node is Ready (and, when `expected` is given, that many are listed: a kind node that has
+ * not registered yet is not missing, it is late). Progress goes to `step`.
+ */
+export async function waitNodesReady(
+  core: k8s.CoreV1Api,
+  o: { expected?: number; what: string; hint: string; step: (s: string) => void; timeoutMs?: number },
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const list = (await core.listNode()).items;
+      const ready = list.filter(isReady).length;
+      o.step(`${ready}/${list.length} Ready`);
+      return (o.expected === undefined || list.length === o.expected) && ready === list.length;
+    },
+    { timeoutMs: o.timeoutMs ?? 5 * 60_000, what: o.what, hint: o.hint },
+  );
 }
 
 /** Gives each node container the CPU and memory of a small VM; the control plane gets its own budget. */

@@ -121,9 +121,11 @@ test('foreign path on the lab\'s kind cluster: consent refused without the exact
     const r = await lab(['status', '--context', context, FLAG, context], { env: { ...noDocker, ...DEBUG } });
     assert.equal(r.code, 0);
     assertEndedByItself(r, 'lab status --context');
-    assert.match(r.stdout, /kafka\s+ok, in-cluster/);
-    assert.match(r.stdout, /consul\s+ok/);
-    assert.match(r.stdout, /vault\s+ok, unsealed/);
+    // With LAB_DEBUG the forwards trace each connection on stderr: a failing row shows how far it got.
+    const shown = `${r.stdout}\n${r.stderr}`;
+    assert.match(r.stdout, /kafka\s+ok, in-cluster/, shown);
+    assert.match(r.stdout, /consul\s+ok/, shown);
+    assert.match(r.stdout, /vault\s+ok, unsealed/, shown);
   });
 
   await t.test('a flap replay: cut through the agent, flapping, restored (verified), report written, CPU from the kubelets only, no docker call', async () => {

@@ -10,10 +10,9 @@ import { DEFAULT_AGENT_DEADLINE_MS } from '../../faults/agent-protocol.ts';
 import { info, task } from '../../ui/progress.ts';
 import { LabError } from '../../util/errors.ts';
 import { logsDir } from '../../util/paths.ts';
-import { waitFor } from '../../util/wait.ts';
 import { clients } from '../kube.ts';
 import { applyAll, loadManifest, resolveImages, type Obj } from '../manifests.ts';
-import { isReady } from '../nodes.ts';
+import { waitNodesReady } from '../nodes.ts';
 import { DEFAULT_CLUSTER, withEnvPorts, type ClusterSettings } from '../settings.ts';
 import { readState, writeState, type LabState } from '../state.ts';
 import { UpContext } from '../up/context.ts';
@@ -120,15 +119,7 @@ export async function foreignUp(o: ForeignUpOptions): Promise<LabState> {
     await applyAll(c.objects, forForeignCluster(resolveImages(objs, images), hasControlPlane));
   });
   await task(`Nodes Ready (${o.target.context})`, (t) =>
-    waitFor(
-      async () => {
-        const list = (await c.core.listNode()).items;
-        const ready = list.filter(isReady).length;
-        t.step(`${ready}/${list.length} Ready`);
-        return ready === list.length;
-      },
-      { timeoutMs: 5 * 60_000, what: `all nodes of ${o.target.context} Ready`, hint: `kubectl --context ${o.target.context} get nodes` },
-    ),
+    waitNodesReady(c.core, { what: `all nodes of ${o.target.context} Ready`, hint: `kubectl --context ${o.target.context} get nodes`, step: (s) => t.step(s) }),
   );
   await ensureForwards(c.kc, forwards);
   const ep = bootstrap ? { internal: `${bootstrap.host}:${bootstrap.port}`, external: `${bootstrap.host}:${bootstrap.port}` } : kafkaInClusterEndpoint(settings.kafkaInClusterHostPort);
