@@ -2,7 +2,7 @@ import { isForeign } from './foreign/target.ts';
 import { capture } from '../util/exec.ts';
 import { stateDir } from '../util/paths.ts';
 import { FaultJournal } from '../faults/journal.ts';
-import { consulClient, consulKvRoundTrip, consulVersion, memberCounts } from '../components/consul.ts';
+import { consulClient, consulKvRoundTrip, consulLeader, consulVersion, memberCounts } from '../components/consul.ts';
 import { kafkaRoundTrip } from '../components/kafka.ts';
 import { loadCredentials, vaultHealth, vaultKvRoundTrip } from '../components/vault.ts';
 import { clients } from './kube.ts';
@@ -70,9 +70,11 @@ async function platformRows(s: ClusterSettings, named: boolean): Promise<StatusR
   const first = await probe();
   const cv = !first.ok && /timed out/.test(first.error) ? await probe() : first;
   const retried = cv !== first ? ` (answered a second try; the first ${first.ok ? '' : first.error})` : '';
+  // A write held through an election times out like a dead server; the leader query is answered locally.
+  const why = cv.ok ? '' : await consulLeader(consul).then((l) => (l ? ` (leader ${l})` : ' (no Consul leader: an election is under way)'), () => '');
   rows.push({
     component: `consul${of}`,
-    health: cv.ok ? `ok, pool ${cv.value.m.alive} alive / ${cv.value.m.failed} failed / ${cv.value.m.left} left${retried}` : `DOWN: ${cv.error}`,
+    health: cv.ok ? `ok, pool ${cv.value.m.alive} alive / ${cv.value.m.failed} failed / ${cv.value.m.left} left${retried}` : `DOWN: ${cv.error}${why}`,
     version: cv.ok ? cv.value.v : '?',
     probe: cv.ok ? `${cv.value.kv.toFixed(1)} ms KV read` : `${cv.ms.toFixed(0)} ms`,
   });

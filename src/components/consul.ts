@@ -43,3 +43,41 @@ export async function consulVersion(c: Consul): Promise<string> {
   const self = (await c.agent.self()) as unknown as { Config?: { Version?: string } };
   return self.Config?.Version ?? 'unknown';
 }
+
+/** The servers every lab runs (the StatefulSet in manifests/consul/servers.yaml; the scenario schema refuses other counts). */
+export const CONSUL_SERVERS = 3;
+
+export interface ServersSettled {
+  /** Autopilot's verdict: every server healthy (in contact with the leader, stable for its stabilization time). */
+  healthy: boolean;
+  servers: number;
+  voters: number;
+  healthyServers: number;
+  leader: string | undefined;
+}
+
+/**
+ * The Consul servers' own view of their raft cluster (`/v1/operator/autopilot/health`, asked of the leader).
+ * A leader answering once is not a settled cluster: servers that restart with raft data of pods at other
+ * addresses elect again and again for about a minute, and each election holds writes for up to 7 s.
+ */
+export async function consulServersSettled(port: number, timeoutMs = 5000): Promise<ServersSettled> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/operator/autopilot/health`, { signal: AbortSignal.timeout(timeoutMs) });
+  // 429 is Consul's "unhealthy", with the same body.
+  if (res.status !== 200 && res.status !== 429) throw new Error(`autopilot health: HTTP ${res.status}: ${(await res.text()).trim().slice(0, 200)}`);
+  const body = (await res.json()) as { Healthy?: boolean; Servers?: Array<{ Name?: string; Healthy?: boolean; Voter?: boolean; Leader?: boolean }> };
+  const servers = body.Servers ?? [];
+  return {
+    healthy: body.Healthy === true,
+    servers: servers.length,
+    voters: servers.filter((x) => x.Voter).length,
+    healthyServers: servers.filter((x) => x.Healthy).length,
+    leader: servers.find((x) => x.Leader)?.Name,
+  };
+}
+
+/** Settled: autopilot healthy, every server a voter, and as many servers as expected. */
+export const isSettled = (s: ServersSettled, expected: number): boolean => s.healthy && s.servers === expected && s.voters === expected;
+
+export const describeSettled = (s: ServersSettled): string =>
+  `${s.healthyServers}/${s.servers} servers healthy, ${s.voters} voters, leader ${s.leader ?? 'none'}`;

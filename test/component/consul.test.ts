@@ -7,6 +7,7 @@ import Consul from 'consul';
 import { DockerScope, forLog, until, type Container } from '../../src/docker/containers.ts';
 import { imageRef } from '../../src/images/catalog.ts';
 import { consulRefusal } from '../../src/components/consul-config-check.ts';
+import { CONSUL_SERVERS, consulServersSettled, isSettled } from '../../src/components/consul.ts';
 
 /** Serf's member status codes as the agent API reports them. */
 const ALIVE = 1;
@@ -64,6 +65,20 @@ describe('consul image', { timeout: 180_000 }, () => {
   after(() => scope.dispose());
 
   const members = async () => (await consul.agent.members()) as Member[];
+
+  it('its servers settle: autopilot healthy with three voters, as `lab up` waits for (a leader alone is not enough)', async () => {
+    const seen = await until(
+      'three settled servers',
+      async () => {
+        const x = await consulServersSettled(server.hostPort(8500));
+        return isSettled(x, CONSUL_SERVERS) ? x : undefined;
+      },
+      60_000,
+    );
+    assert.equal(seen.servers, 3);
+    assert.equal(seen.healthyServers, 3);
+    assert.ok(seen.leader && SERVERS.includes(seen.leader), `a leader among the servers: ${seen.leader}`);
+  });
 
   it('lists all four agents alive, three of them servers', async () => {
     const all = await until(

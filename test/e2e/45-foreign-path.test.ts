@@ -40,13 +40,7 @@ const DEBUG = { LAB_DEBUG: '1' };
 const assertEndedByItself = (r: CliResult, what: string) =>
   assert.doesNotMatch(r.stderr, /still open\)/, `${what} ended only through exit-soon's grace, with handles left open`);
 
-// Opt-in until it passes end to end here: on 2026-12-07 every part passed except `lab status --context`,
-// whose Consul row timed out (twice, with the retry) through its port-forward while Kafka and Vault answered;
-// a second try stopped earlier, in the kind lab's own `lab up` under load.
-// Run it with LAB_E2E_FOREIGN=1 (about 12 min on a warm machine).
-const foreignSkip = process.env.LAB_E2E_FOREIGN === '1' ? false : 'the foreign path is opt-in until it passes here: set LAB_E2E_FOREIGN=1 (about 12 min)';
-
-test('foreign path on the lab\'s kind cluster: consent refused without the exact name; up, a flap replay through the agent with kubelet CPU, heal and down with no docker call; a changed CA refused', { timeout: 40 * 60_000, skip: foreignSkip }, async (t) => {
+test('foreign path on the lab\'s kind cluster: consent refused without the exact name; up, a flap replay through the agent with kubelet CPU, heal and down with no docker call; a changed CA refused', { timeout: 40 * 60_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'outage-lab-e2e-foreign-'));
   const dockerLog = join(scratch, 'docker-calls.log');
   writeFileSync(dockerLog, '');

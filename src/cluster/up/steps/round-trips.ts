@@ -1,5 +1,5 @@
 // Healthy is proven, not assumed: a Consul leader and KV write, Vault unsealed and a KV write, a Kafka round trip.
-import { consulClient, consulKvRoundTrip, consulLeader, memberCounts } from '../../../components/consul.ts';
+import { CONSUL_SERVERS, consulClient, consulKvRoundTrip, consulLeader, consulServersSettled, describeSettled, isSettled, memberCounts } from '../../../components/consul.ts';
 import { kafkaRoundTrip, waitForKafka } from '../../../components/kafka.ts';
 import { inClusterDiagnosis, waitForKafkaRollout } from '../../../components/kafka-in-cluster.ts';
 import { ensureVaultUnsealed, vaultKvRoundTrip } from '../../../components/vault.ts';
@@ -39,6 +39,7 @@ export const roundTrips: UpStep = {
         });
         const vaultMs = await waitFor(() => vaultKvRoundTrip(c.s.vaultHostPort, creds.rootToken), { timeoutMs: 60_000, what: 'a Vault KV round trip' });
         if (!c.first) {
+          await consulSettled(c.s.consulHostPort, c.s.name, ctxFlag, t);
           t.detail(`Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
           return;
         }
@@ -50,8 +51,33 @@ export const roundTrips: UpStep = {
         }
         t.step('Kafka');
         const kafkaMs = await kafkaRoundTrip(kafka.ep);
+        await consulSettled(c.s.consulHostPort, c.s.name, ctxFlag, t);
         t.detail(`Kafka ${kafkaMs} ms, Consul KV ${consulMs.toFixed(1)} ms (${members.alive} alive), Vault KV ${vaultMs.toFixed(1)} ms`);
       });
     }
   },
 };
+
+/**
+ * Last, so the servers' stabilization time (10 s) mostly passes while Vault and Kafka are checked. Without it
+ * a lab whose Consul servers came back with raft data of earlier pods was "up" in the middle of a minute of
+ * elections, and the next command's Consul writes timed out (seen with `lab status --context` right after
+ * `lab up --context`); a replay would have measured that minute as the outage's.
+ */
+async function consulSettled(port: number, name: string, ctxFlag: string, t: { step(s: string): void }): Promise<void> {
+  t.step('Consul servers settled');
+  await waitFor(
+    async () => {
+      const seen = await consulServersSettled(port);
+      t.step(`Consul servers settling: ${describeSettled(seen)}`);
+      // Thrown, so a timeout names the last state seen.
+      if (!isSettled(seen, CONSUL_SERVERS)) throw new Error(describeSettled(seen));
+      return true;
+    },
+    {
+      timeoutMs: 3 * 60_000,
+      what: `the Consul servers of ${name} to settle (autopilot healthy, ${CONSUL_SERVERS} voters)`,
+      hint: `kubectl ${ctxFlag}-n lab logs consul-server-0 | grep -i election`,
+    },
+  );
+}
