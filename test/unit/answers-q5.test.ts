@@ -107,7 +107,7 @@ test('q5 wording: nothing called with one run a side; with 3 a side, only ranges
     }).questions.find((q) => q.id === 'q5')!.findings.find((f) => f.text.startsWith('PLEG relist p99 in flood'))!.text;
   assert.equal(
     three([400, 900, 2000]),
-    'PLEG relist p99 in flood (worst node) (n = 3 each): Docker, naive sidecars median 900 ms vs containerd, naive sidecars median 11 ms: higher in all 3 runs, ranges 400 ms–2s vs 10–12 ms (worse)',
+    'PLEG relist p99 in flood (worst node) (n = 3 each): Docker, naive sidecars median 900 ms vs containerd, naive sidecars median 11 ms: higher in all 3 runs, ranges 400 ms–2.0 s vs 10–12 ms (worse)',
   );
   assert.match(three([11, 900, 2000]), /mixed: ranges overlap/);
 

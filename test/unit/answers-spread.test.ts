@@ -91,7 +91,7 @@ test('unknown values stay out of the median and are counted: "unknown in k of n 
 
   // "not recovered" is counted apart too, and reads as the top of a range.
   const slow = q3({ q3: { sidecar: [run('s1', 9, 300_000), run('s2', 9, null), run('s3', 9, 400_000)], daemonset: [run('d1', 0, 1000), run('d2', 0, 2000), run('d3', 0, 3000)] } });
-  assert.equal(finding(slow, 'time to recover'), 'time to recover (n = 3 each): DaemonSets median 2s vs sidecars median 5m50s over 2 of 3 runs; not recovered in 1 of 3 runs: lower in all 3 runs, ranges 1s–3s vs 5m00s–not recovered (better)');
+  assert.equal(finding(slow, 'time to recover'), 'time to recover (n = 3 each): DaemonSets median 2.0 s vs sidecars median 5m50s over 2 of 3 runs; not recovered in 1 of 3 runs: lower in all 3 runs, ranges 1.0–3.0 s vs 5m00s–not recovered (better)');
 });
 
 test('an arm without runs is "not measured" with its command, never a zero', () => {
