@@ -11,10 +11,12 @@ export function fmtNumber(v: number, unit: Unit = 'plain'): string {
     case 'count':
       return Math.round(v).toLocaleString('en-US');
     case 'ms':
+      if (v === 0) return '0 ms';
+      if (v < 1000) return `${v < 10 && !Number.isInteger(v) ? v.toFixed(1) : Math.round(v)} ms`;
       // Between 1 and 10 s a tenth is kept: whole seconds made a relist p99 of 0.79 s and one of 1.49 s
       // read "792 ms–1s" and "1s–1s".
-      if (v >= 1000 && v < 10_000) return `${(v / 1000).toFixed(1)} s`;
-      return v >= 1000 ? formatDuration(v) : v === 0 ? '0 ms' : `${v < 10 && !Number.isInteger(v) ? v.toFixed(1) : Math.round(v)} ms`;
+      if (v < 10_000) return `${(v / 1000).toFixed(1)} s`;
+      return formatDuration(v);
     case 'seconds':
       return v === 0 ? '0 s' : formatDuration(v * 1000);
     case 'cores':

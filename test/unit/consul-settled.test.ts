@@ -4,11 +4,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import yaml from 'yaml';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CONSUL_SERVERS, consulServersSettled, describeSettled, isSettled } from '../../src/components/consul.ts';
-import { repoRoot } from '../../src/util/paths.ts';
+import { loadManifest } from '../../src/cluster/manifests.ts';
 
 let answer: { status: number; body: unknown } = { status: 200, body: {} };
 let server: Server;
@@ -55,6 +52,5 @@ test('no leader (the request is held, then refused with a 500): an error, which 
 });
 
 test('CONSUL_SERVERS is the servers StatefulSet\u2019s replicas', () => {
-  const docs = yaml.parseAllDocuments(readFileSync(join(repoRoot, 'manifests/consul/servers.yaml'), 'utf8')).map((d) => d.toJS() as { kind?: string; spec?: { replicas?: number } });
-  assert.equal(docs.find((d) => d.kind === 'StatefulSet')?.spec?.replicas, CONSUL_SERVERS);
+  assert.equal(loadManifest('consul/servers.yaml').find((o) => o.kind === 'StatefulSet')?.spec?.replicas, CONSUL_SERVERS);
 });

@@ -34,9 +34,10 @@ export function forwardsFor(s: ClusterSettings, kafkaInCluster: boolean): Forwar
   ];
 }
 
-/** Under LAB_DEBUG, one stderr line per step of a forwarded connection, with its time since accept. */
-function debugTrace(f: ForwardSpec, t0: number): (what: string) => void {
+/** Under LAB_DEBUG, one stderr line per step of a forwarded connection, with its time since accept (now). */
+function debugTrace(f: ForwardSpec): (what: string) => void {
   if (!process.env.LAB_DEBUG) return () => {};
+  const t0 = performance.now();
   return (what) => process.stderr.write(`(forward ${f.name} :${f.localPort}, ${(performance.now() - t0).toFixed(0)} ms: ${what})\n`);
 }
 
@@ -53,8 +54,7 @@ export async function ensureForwards(kc: k8s.KubeConfig, specs: ForwardSpec[]): 
     const server = createServer((socket: Socket) => {
       const conn = { end: () => socket.destroy() };
       live.add(conn);
-      const t0 = performance.now();
-      const trace = debugTrace(f, t0);
+      const trace = debugTrace(f);
       socket.on('close', () => {
         live.delete(conn);
         trace(`closed (${socket.bytesRead} bytes in, ${socket.bytesWritten} out)`);

@@ -65,7 +65,7 @@ export const roundTrips: UpStep = {
  * `lab up --context`); a replay would have measured that minute as the outage's.
  */
 async function consulSettled(port: number, name: string, ctxFlag: string, t: { step(s: string): void }): Promise<void> {
-  t.step('Consul servers settled');
+  t.step('Consul servers settling');
   await waitFor(
     async () => {
       const seen = await consulServersSettled(port);
